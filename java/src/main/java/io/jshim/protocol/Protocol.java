@@ -1,0 +1,56 @@
+package io.jshim.protocol;
+
+/**
+ * Mirror of native/common/jshim_protocol.h: the launcher &lt;-&gt; jshimd wire protocol.
+ * Read the header for the message flow, fd ownership and the journal; every constant here
+ * has the same name and value there (a unit test compares them).
+ */
+public final class Protocol {
+    private Protocol() {}
+
+    public static final int VERSION = 1;
+    public static final String DEFAULT_SOCKET = "/run/jshim/jshimd.sock";
+    public static final String SOCKET_ENV = "JSHIM_SOCKET";
+    public static final int MSG_MAX = 65536;
+    public static final int MAX_FDS = 8;
+    public static final int HEADER_SIZE = 8;
+
+    public static final int MSG_HELLO = 1;
+    public static final int MSG_EXITED = 2;
+    public static final int MSG_READY = 3;
+    public static final int MSG_FAILED = 4;
+    public static final int MSG_CLOSE_STDIN = 5;
+    public static final int MSG_DONE = 6;
+
+    public static final int HELLO_STDIN = 1 << 0;
+    public static final int HELLO_STDIN_ONCE = 1 << 1;
+
+    public static final int STATE_RUNNING = 0;
+    public static final int STATE_EXITED = 1;
+
+    public static final int LOG_SHIMMY = 1;
+    public static final int EXIT_SHIMMY_JSON = 1;
+
+    /** struct jshim_hello: flags, state, launcher_pid, container_pid, wait_status, log_format, exit_format, nfds. */
+    public static final int HELLO_SIZE = 32;
+    public static final int HELLO_NSTRINGS = 4;
+
+    public static final int FD_JOURNAL = 0;
+    public static final int FD_STDOUT = 1;
+    public static final int FD_STDOUT_SPOOL = 2;
+    public static final int FD_STDERR = 3;
+    public static final int FD_STDERR_SPOOL = 4;
+    public static final int FD_STDIN = 5;
+
+    public static final int JOURNAL_MAGIC = 0x4a53484a;
+    public static final int JOURNAL_VERSION = 1;
+    public static final int JOURNAL_SIZE = 4096;
+    public static final int JOURNAL_LOG_OPENED = 1 << 0;
+    public static final int JOURNAL_EXIT_WRITTEN = 1 << 1;
+    public static final int JOURNAL_OFF_MAGIC = 0;
+    public static final int JOURNAL_OFF_VERSION = 4;
+    public static final int JOURNAL_OFF_CURRENT = 8;
+    public static final int JOURNAL_OFF_FLAGS = 12;
+    public static final int JOURNAL_OFF_SLOTS = 16;
+    public static final int JOURNAL_SLOT_SIZE = 24;
+}

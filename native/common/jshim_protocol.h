@@ -1,0 +1,162 @@
+/*
+ * jshim_protocol.h: the launcher <-> jshimd wire protocol, version 1.
+ * Mirrored field for field by java/src/main/java/io/jshim/protocol/Protocol.java.
+ *
+ * TRANSPORT
+ *   AF_UNIX SOCK_SEQPACKET at the daemon socket: --jshimd-socket, else $JSHIM_SOCKET,
+ *   else /run/jshim/jshimd.sock. One connection per launcher, opened by the launcher.
+ *   Every message is exactly one packet: an 8-byte header and then the payload.
+ *   All integers are in host byte order (both ends run on the same host).
+ *
+ *     offset 0  u16 version   JSHIM_PROTO_VERSION
+ *     offset 2  u16 type      JSHIM_MSG_*
+ *     offset 4  u32 length    payload bytes after the header
+ *
+ *   A packet that is shorter than its header says, longer than JSHIM_MSG_MAX, received with
+ *   MSG_TRUNC or MSG_CTRUNC, of an unknown version or type, or carrying fds it should not
+ *   carry is a protocol error: the receiver closes every fd that arrived with it, logs the
+ *   problem and closes the connection. It never crashes.
+ *
+ * MESSAGES
+ *   launcher -> daemon
+ *     HELLO   (fds)  "serve this container". Sent after every (re)connect, so a daemon that
+ *                    was restarted gets everything again. Payload: struct jshim_hello, then
+ *                    JSHIM_HELLO_NSTRINGS strings, each a u16 length and that many bytes
+ *                    (no NUL): container id, log path, exit path, attach socket path.
+ *     EXITED         the container init was reaped. Payload: i32 raw wait status.
+ *                    Also implied by HELLO with state JSHIM_STATE_EXITED.
+ *   daemon -> launcher
+ *     READY          answer to HELLO: the log is open and the attach socket listens.
+ *     FAILED         answer to HELLO: the daemon cannot serve this container.
+ *                    Payload: i32 errno, then the message bytes (UTF-8, no NUL).
+ *     CLOSE_STDIN    the launcher must close its copy of the stdin write end now
+ *                    (--stdin-once and the first attach session ended) and never hand it
+ *                    over again. The daemon closes its own copy before sending this.
+ *     DONE           the exit file is written (output drained first). The launcher exits.
+ *
+ *   Order on one connection: L:HELLO, D:READY|FAILED, then any of L:EXITED, D:CLOSE_STDIN,
+ *   and finally D:DONE. A FAILED on the first HELLO makes the launcher kill the container
+ *   and report the failure on the sync pipe; on a later HELLO it is logged and retried.
+ *
+ * FDS (SCM_RIGHTS, with HELLO only, in this order; they arrive close-on-exec)
+ *     0  journal memfd      struct jshim_journal, JSHIM_JOURNAL_SIZE bytes
+ *     1  stdout read end    O_NONBLOCK pipe read end (the container writes the other end)
+ *     2  stdout spool memfd
+ *     3  stderr read end
+ *     4  stderr spool memfd
+ *     5  stdin write end    only with JSHIM_HELLO_STDIN (stdin wanted and not closed yet)
+ *   Ownership: the launcher owns all of these for the container's life and keeps them
+ *   open across daemon restarts; the daemon owns only the duplicates it received and closes
+ *   each exactly once, when it is done with the container or the connection is lost.
+ *
+ * EXACTLY-ONCE OUTPUT ("the kernel is the journal")
+ *   The daemon never read()s a container pipe. It splice()s the pipe into the stream's spool
+ *   memfd, appending at the memfd's file position. That position lives in the open file
+ *   description, which the launcher shares, so a daemon killed at any instant loses nothing:
+ *   every byte is either still in the pipe or in the spool. The daemon then turns spool bytes
+ *   [done, position) into log records and attach frames, writes the log, and commits
+ *   {log size, done offsets} to the journal. On resume a daemon truncates the log to the
+ *   committed size and continues from the committed offsets, so every byte reaches the log
+ *   exactly once. Processed spool ranges are given back with FALLOC_FL_PUNCH_HOLE.
+ *
+ *   The journal is mapped shared by the daemon. A commit writes the slot that is not
+ *   current, then stores the new value of `current` (a single aligned u32, release order).
+ */
+#ifndef JSHIM_PROTOCOL_H
+#define JSHIM_PROTOCOL_H
+
+#include <stdint.h>
+
+#define JSHIM_PROTO_VERSION 1
+#define JSHIM_DEFAULT_SOCKET "/run/jshim/jshimd.sock"
+#define JSHIM_SOCKET_ENV "JSHIM_SOCKET"
+#define JSHIM_MSG_MAX 65536 /* header + payload */
+#define JSHIM_MAX_FDS 8
+
+enum jshim_msg_type {
+	JSHIM_MSG_HELLO = 1,
+	JSHIM_MSG_EXITED = 2,
+	JSHIM_MSG_READY = 3,
+	JSHIM_MSG_FAILED = 4,
+	JSHIM_MSG_CLOSE_STDIN = 5,
+	JSHIM_MSG_DONE = 6,
+};
+
+struct jshim_msg_header {
+	uint16_t version;
+	uint16_t type;
+	uint32_t length;
+};
+
+/* jshim_hello.flags */
+#define JSHIM_HELLO_STDIN (1u << 0)      /* fd 5 is the container's stdin write end */
+#define JSHIM_HELLO_STDIN_ONCE (1u << 1) /* close stdin when the first attach session ends */
+
+/* jshim_hello.state */
+#define JSHIM_STATE_RUNNING 0 /* created or running: the container init is alive */
+#define JSHIM_STATE_EXITED 1  /* reaped; wait_status is valid */
+
+/* jshim_hello.log_format: how output becomes log records */
+#define JSHIM_LOG_SHIMMY 1 /* "<rfc3339> stdout|stderr <text>\n", empty pieces dropped */
+/* reserved: JSHIM_LOG_K8S_FILE 2 (conmon's k8s-file, partial/full tags) */
+
+/* jshim_hello.exit_format: what the exit file holds */
+#define JSHIM_EXIT_SHIMMY_JSON 1 /* {"at": "...", "reason": "exited", "exitCode": N} */
+/* reserved: JSHIM_EXIT_CONMON_CODE 2 (conmon's bare exit code) */
+
+struct jshim_hello {
+	uint32_t flags;
+	uint32_t state;
+	int32_t launcher_pid;
+	int32_t container_pid;
+	int32_t wait_status;
+	uint32_t log_format;
+	uint32_t exit_format;
+	uint32_t nfds; /* must equal the number of fds in the packet */
+};
+
+#define JSHIM_HELLO_NSTRINGS 4 /* container id, log path, exit path, attach path */
+
+#define JSHIM_FD_JOURNAL 0
+#define JSHIM_FD_STDOUT 1
+#define JSHIM_FD_STDOUT_SPOOL 2
+#define JSHIM_FD_STDERR 3
+#define JSHIM_FD_STDERR_SPOOL 4
+#define JSHIM_FD_STDIN 5
+
+/* The journal memfd: created zeroed by the launcher with magic and version set. */
+#define JSHIM_JOURNAL_MAGIC 0x4a53484au /* "JHSJ" read as little-endian bytes */
+#define JSHIM_JOURNAL_VERSION 1
+#define JSHIM_JOURNAL_SIZE 4096
+
+/* jshim_journal.flags, set by the daemon */
+#define JSHIM_JOURNAL_LOG_OPENED (1u << 0) /* the log was created; never truncate it again */
+#define JSHIM_JOURNAL_EXIT_WRITTEN (1u << 1) /* the exit file exists; never rewrite it */
+
+struct jshim_journal_slot {
+	uint64_t log_size;      /* bytes of the log file that are committed */
+	uint64_t spool_done[2]; /* stdout, stderr: spool offsets already in the log */
+};
+
+struct jshim_journal {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t current; /* index of the valid slot, 0 or 1 */
+	uint32_t flags;
+	struct jshim_journal_slot slot[2];
+};
+
+#define JSHIM_JOURNAL_OFF_MAGIC 0
+#define JSHIM_JOURNAL_OFF_VERSION 4
+#define JSHIM_JOURNAL_OFF_CURRENT 8
+#define JSHIM_JOURNAL_OFF_FLAGS 12
+#define JSHIM_JOURNAL_OFF_SLOTS 16
+#define JSHIM_JOURNAL_SLOT_SIZE 24
+
+_Static_assert(sizeof(struct jshim_msg_header) == 8, "header layout");
+_Static_assert(sizeof(struct jshim_hello) == 32, "hello layout");
+_Static_assert(sizeof(struct jshim_journal_slot) == JSHIM_JOURNAL_SLOT_SIZE, "slot layout");
+_Static_assert(sizeof(struct jshim_journal) == JSHIM_JOURNAL_OFF_SLOTS + 2 * JSHIM_JOURNAL_SLOT_SIZE,
+	       "journal layout");
+
+#endif
