@@ -133,6 +133,14 @@ public final class Native {
     /** send(MSG_NOSIGNAL | MSG_DONTWAIT). */
     public static native int send(int fd, ByteBuffer buf, int pos, int len);
     public static native int shutdown(int fd, int how);
+    /** socket(AF_UNIX, type|SOCK_CLOEXEC) and a blocking connect to path: fd or -errno. */
+    public static native int unixConnect(String path, int type);
+    /** socketpair(AF_UNIX, type|SOCK_CLOEXEC): fds[0], fds[1]. */
+    public static native int socketpair(int type, int[] fds);
+    /** pipe2(O_CLOEXEC): fds[0] read end, fds[1] write end. */
+    public static native int pipe(int[] fds);
+    /** memfd_create(name, MFD_CLOEXEC): fd or -errno. */
+    public static native int memfdCreate(String name);
 
     // --- processes ---
     public static native int getpid();
