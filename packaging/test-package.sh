@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# test-package.sh BUILD_DIR [DEB]: the package test (ctest label e2e).
+#
+# Makes the packages with cpack (unless DEB is given), checks the .deb with lintian and the
+# .rpm's file list, requirements and provides, unpacks the .deb into an empty temp root and
+# runs a real busybox container through the unpacked jshim and jshimd, the way conman would
+# (private runc root, private daemon socket). Needs root, runc and BUILD_DIR/test-rootfs
+# (the e2e-rootfs fixture). Fails, never skips.
+set -euo pipefail
+
+fail() { echo "test-package: FAIL: $*" >&2; exit 1; }
+say() { echo "test-package: $*"; }
+
+[ $# -ge 1 ] && [ $# -le 2 ] || fail "usage: test-package.sh BUILD_DIR [DEB]"
+build=$(readlink -f -- "$1")
+runc=${RUNC:-/usr/sbin/runc}
+rootfs_dir=$build/test-rootfs
+[ "$(id -u)" = 0 ] || fail "needs root (runc)"
+[ -x "$runc" ] || fail "runc missing at $runc"
+[ -f "$rootfs_dir/config.template.json" ] || fail "no $rootfs_dir/config.template.json (fixture e2e-rootfs)"
+for tool in dpkg-deb rpm jq lintian; do
+	command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/setup-debian.sh)"
+done
+
+tmp=$(mktemp -d /tmp/jshim-pkg.XXXXXX)
+root=$tmp/root
+cid=jshim-pkg-$$
+runc_root=$tmp/runc
+cleanup() {
+	set +e
+	"$runc" --root "$runc_root" delete -f "$cid" >/dev/null 2>&1
+	# the daemon this test started: the only process running the unpacked jar
+	for p in /proc/[0-9]*; do
+		if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "-jar $root/usr/lib/jshim/jshimd.jar"; then
+			kill -TERM "${p#/proc/}" 2>/dev/null
+		fi
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# ---- 1. the packages ----
+if [ $# -eq 2 ]; then
+	deb=$(readlink -f -- "$2")
+	rpmfile=$(ls "${deb%/*}"/jshim-*.rpm 2>/dev/null | head -n 1 || true)
+else
+	rm -f "$build"/jshim_*.deb "$build"/jshim-*.rpm
+	(cd "$build" && cpack -G "DEB;RPM") >"$tmp/cpack.log" 2>&1 || { cat "$tmp/cpack.log"; fail "cpack"; }
+	deb=$(ls "$build"/jshim_*.deb | head -n 1)
+	rpmfile=$(ls "$build"/jshim-*.rpm | head -n 1)
+fi
+[ -f "$deb" ] || fail "no .deb"
+[ -n "$rpmfile" ] && [ -f "$rpmfile" ] || fail "no .rpm beside $deb"
+version=$(dpkg-deb -f "$deb" Version)
+say "checking $deb (version $version) and $rpmfile"
+
+# ---- 2. metadata ----
+dpkg-deb -f "$deb" Depends | grep -q 'jre-headless' || fail ".deb Depends names no Java runtime"
+dpkg-deb -f "$deb" Depends | grep -q 'runc' || fail ".deb Depends does not name runc"
+dpkg-deb -f "$deb" Depends | grep -q 'libc6' || fail ".deb Depends has no libc6 (shlibdeps)"
+lintian --fail-on error,warning "$deb" >"$tmp/lintian.log" 2>&1 || { cat "$tmp/lintian.log"; fail "lintian"; }
+rpm -qpl "$rpmfile" >"$tmp/rpm-files"
+for f in /usr/bin/jshim /usr/sbin/jshimd /usr/lib/jshim/jshimd.jar /usr/lib/jshim/libjshim-jni.so; do
+	grep -qx "$f" "$tmp/rpm-files" || fail "rpm -qpl does not list $f"
+done
+rpm -qpR "$rpmfile" >"$tmp/rpm-requires"
+grep -q 'java' "$tmp/rpm-requires" || fail "rpm -qpR names no java: $(cat "$tmp/rpm-requires")"
+grep -q 'runc' "$tmp/rpm-requires" || fail "rpm -qpR does not name runc"
+! rpm -qp --provides "$rpmfile" | grep -q 'libjshim' || fail "the rpm provides its private libjshim-jni.so"
+
+# ---- 3. unpack and look ----
+mkdir "$root"
+dpkg-deb -x "$deb" "$root"
+for f in usr/bin/jshim usr/sbin/jshimd usr/lib/jshim/jshimd.jar usr/lib/jshim/libjshim-jni.so \
+	usr/share/man/man1/jshim.1.gz usr/share/man/man8/jshimd.8.gz \
+	usr/lib/systemd/system/jshimd.service usr/lib/systemd/system/jshimd.socket \
+	usr/share/doc/jshim/copyright; do
+	[ -e "$root/$f" ] || fail "the .deb has no /$f"
+done
+ls "$root"/usr/lib/jshim/lib/slf4j-api-*.jar >/dev/null || fail "the .deb has no runtime jars"
+
+out=$("$root/usr/bin/jshim" --version) || fail "jshim --version exited $?"
+grep -qF "$version" <<<"$out" || fail "jshim --version does not print $version: $out"
+out=$("$root/usr/sbin/jshimd" --version 2>&1) || fail "unpacked jshimd --version exited $?: $out"
+grep -qF "$version" <<<"$out" || fail "jshimd --version does not print $version: $out"
+say "--version ok for jshim and the relocated jshimd"
+
+# ---- 4. a real container through the unpacked jshim ----
+bundle=$tmp/bundle
+mkdir -p "$bundle" "$tmp/sock" "$runc_root"
+jq --arg root "$rootfs_dir/rootfs" \
+	'.root.path = $root | .process.args = ["sh", "-c", "echo out-line; echo err-line >&2; exit 3"]' \
+	"$rootfs_dir/config.template.json" >"$bundle/config.json"
+log=$tmp/ctr.log exitfile=$tmp/ctr.exit report=$tmp/report.json
+"$root/usr/bin/jshim" \
+	--shimmy-pidfile "$bundle/shimmy.pid" --shimmy-log-level TRACE \
+	--runtime "$runc" "--runtime-arg='--root=$runc_root'" \
+	--bundle "$bundle" --container-id "$cid" \
+	--container-pidfile "$bundle/container.pid" --container-logfile "$log" \
+	--container-exitfile "$exitfile" --container-attachfile "$tmp/attach.sock" \
+	--stdin-once \
+	--jshimd "$root/usr/sbin/jshimd" --jshimd-socket "$tmp/sock/jshimd.sock" \
+	--syncpipe-fd 3 3>"$report" </dev/null >"$tmp/jshim.out" 2>&1 \
+	|| { cat "$tmp/jshim.out"; fail "jshim exited $?"; }
+
+for _ in $(seq 150); do jq -e .kind "$report" >/dev/null 2>&1 && break; sleep 0.1; done
+jq -e '.kind == "container_pid" and .pid > 0' "$report" >/dev/null \
+	|| fail "sync report is not container_pid: $(cat "$report")"
+say "report: $(cat "$report")"
+
+"$runc" --root "$runc_root" start "$cid" || fail "runc start"
+for _ in $(seq 100); do [ -s "$exitfile" ] && break; sleep 0.1; done
+[ -s "$exitfile" ] || fail "no exit file 10 s after runc start"
+jq -e '.reason == "exited" and .exitCode == 3' "$exitfile" >/dev/null \
+	|| fail "exit file: $(cat "$exitfile")"
+grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[^ ]+ stdout out-line$' "$log" || fail "log lacks stdout line: $(cat "$log")"
+grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[^ ]+ stderr err-line$' "$log" || fail "log lacks stderr line: $(cat "$log")"
+say "exit file: $(cat "$exitfile")"
+
+# the monitor must be gone (a zombie counts as gone: PID 1 here does not reap)
+mon=$(cat "$bundle/shimmy.pid")
+for _ in $(seq 50); do
+	state=$(awk '{print $3}' "/proc/$mon/stat" 2>/dev/null || echo gone)
+	[ "$state" = gone ] || [ "$state" = Z ] && break
+	sleep 0.1
+done
+[ "$state" = gone ] || [ "$state" = Z ] || fail "jshim monitor $mon still running 5 s after the exit file"
+
+"$runc" --root "$runc_root" delete "$cid" || fail "runc delete"
+say "1 passed, 0 failed"
