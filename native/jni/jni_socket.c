@@ -157,6 +157,40 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_send(JNIEnv *env, jclass cl
 	return n < 0 ? jshim_neg_errno() : (jint)n;
 }
 
+JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_sendWithFds(JNIEnv *env,
+								  jclass cls JSHIM_UNUSED, jint fd,
+								  jobject buf, jint pos, jint len,
+								  jintArray fds, jint nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * JSHIM_SCM_MAX_FD)];
+		struct cmsghdr align;
+	} control;
+	int out[JSHIM_SCM_MAX_FD];
+	void *addr;
+	int ret = jshim_buffer(env, buf, pos, len, &addr);
+	if (ret < 0)
+		return ret;
+	if (nfds < 0 || nfds > JSHIM_SCM_MAX_FD || jshim_array_min(env, fds, nfds) < 0)
+		return -EINVAL;
+
+	struct iovec iov = {.iov_base = addr, .iov_len = (size_t)len};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (nfds > 0) {
+		(*env)->GetIntArrayRegion(env, fds, 0, nfds, out);
+		memset(&control, 0, sizeof(control));
+		msg.msg_control = control.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(c), out, sizeof(int) * (size_t)nfds);
+	}
+	ssize_t n = JSHIM_RETRY(sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT));
+	return n < 0 ? jshim_neg_errno() : (jint)n;
+}
+
 JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_shutdown(JNIEnv *env JSHIM_UNUSED,
 							       jclass cls JSHIM_UNUSED, jint fd,
 							       jint how)

@@ -132,6 +132,12 @@ public final class Native {
     public static native int recvWithFds(int fd, ByteBuffer buf, int pos, int len, int[] fds, int[] counts);
     /** send(MSG_NOSIGNAL | MSG_DONTWAIT). */
     public static native int send(int fd, ByteBuffer buf, int pos, int len);
+    /**
+     * sendmsg(MSG_NOSIGNAL | MSG_DONTWAIT) of buf[pos..pos+len) with {@code fds[0..nfds)} as one
+     * SCM_RIGHTS message (none when nfds is 0). Byte count or -errno. The launcher side of the
+     * protocol, for tests and tools written in Java.
+     */
+    public static native int sendWithFds(int fd, ByteBuffer buf, int pos, int len, int[] fds, int nfds);
     public static native int shutdown(int fd, int how);
     /** socket(AF_UNIX, type|SOCK_CLOEXEC) and a blocking connect to path: fd or -errno. */
     public static native int unixConnect(String path, int type);
