@@ -1,0 +1,15 @@
+package io.jshim.daemon;
+
+import java.nio.ByteBuffer;
+
+/** Turns one output chunk into log records. Implementations must not allocate per line. */
+interface LogFormat {
+    int STDOUT = 1;
+    int STDERR = 2;
+
+    /**
+     * Appends the records for chunk bytes src[pos..pos+len) of {@code stream} (STDOUT or
+     * STDERR), read at the given UTC time, to {@code out}.
+     */
+    void format(ByteBuffer src, int pos, int len, int stream, long epochSecond, int nanos, ByteSink out);
+}

@@ -1,0 +1,228 @@
+package io.jshim.daemon;
+
+import io.jshim.nativeio.Errno;
+import io.jshim.nativeio.EventLoop;
+import io.jshim.nativeio.Native;
+import io.jshim.nativeio.NativeIoException;
+import io.jshim.protocol.Protocol;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** {@code jshimd [--socket PATH] [--log-level LEVEL] [--version] [--help]}. */
+public final class Main {
+    private Main() {}
+
+    static final String USAGE = "usage: jshimd [--socket PATH] [--log-level error|warn|info|debug|trace]"
+            + " [--version] [--help]\n"
+            + "  --socket PATH     the launcher socket (default: $" + Protocol.SOCKET_ENV + ", else "
+            + Protocol.DEFAULT_SOCKET + ")\n"
+            + "  --log-level L     diagnostics on stderr at level L (default: info)\n";
+
+    /** Parsed command line; {@code action} is "run", "version" or "help". */
+    record Options(String action, String socket, String logLevel) {}
+
+    /** Bad command line: the message names the problem. */
+    static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    static Options parse(String[] args, Map<String, String> env) throws UsageException {
+        String socket = null;
+        String level = "info";
+        String action = "run";
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String value = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                value = a.substring(eq + 1);
+                a = a.substring(0, eq);
+            }
+            switch (a) {
+                case "--socket":
+                case "--log-level":
+                    if (value == null) {
+                        if (i + 1 >= args.length) {
+                            throw new UsageException(a + " needs a value");
+                        }
+                        value = args[++i];
+                    }
+                    if (a.equals("--socket")) {
+                        if (value.isEmpty()) {
+                            throw new UsageException("--socket needs a non-empty path");
+                        }
+                        socket = value;
+                    } else {
+                        if (!value.matches("error|warn|info|debug|trace")) {
+                            throw new UsageException("unknown log level '" + value
+                                    + "' (expected error, warn, info, debug or trace)");
+                        }
+                        level = value;
+                    }
+                    break;
+                case "--version":
+                case "--help":
+                    if (value != null) {
+                        throw new UsageException(a + " takes no value");
+                    }
+                    if (action.equals("run")) {
+                        action = a.substring(2);
+                    }
+                    break;
+                default:
+                    throw new UsageException(a.startsWith("-") ? "unknown option '" + a + "'"
+                            : "unexpected argument '" + a + "'");
+            }
+        }
+        if (socket == null) {
+            String e = env.get(Protocol.SOCKET_ENV);
+            socket = e != null && !e.isEmpty() ? e : Protocol.DEFAULT_SOCKET;
+        }
+        return new Options(action, Path.of(socket).toAbsolutePath().toString(), level);
+    }
+
+    static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("/io/jshim/version.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** slf4j-simple reads these when the first logger is created. */
+    static void configureLogging(String level) {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+        System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+        System.setProperty("org.slf4j.simpleLogger.showLogName", "false");
+    }
+
+    public static void main(String[] args) {
+        Options o;
+        try {
+            o = parse(args, System.getenv());
+        } catch (UsageException e) {
+            System.err.println("jshimd: " + e.getMessage());
+            System.err.print(USAGE);
+            System.exit(2);
+            return;
+        }
+        if (o.action().equals("help")) {
+            System.out.print(USAGE);
+            return;
+        }
+        if (o.action().equals("version")) {
+            System.out.println("jshimd " + version());
+            return;
+        }
+        configureLogging(o.logLevel());
+        System.exit(run(o.socket()));
+    }
+
+    private static int run(String socket) {
+        Path sock = Path.of(socket);
+        try {
+            Path dir = sock.getParent();
+            if (dir != null && !Files.isDirectory(dir)) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            }
+        } catch (IOException e) {
+            Daemon.LOG.error("create socket directory of {}: {}", socket, e.toString());
+            return 1;
+        }
+        FileChannel lockChannel;
+        FileLock lock;
+        try {
+            lockChannel = FileChannel.open(Path.of(socket + ".lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            lock = lockChannel.tryLock();
+        } catch (IOException e) {
+            Daemon.LOG.error("lock {}.lock: {}", socket, e.toString());
+            return 1;
+        }
+        if (lock == null) {
+            return 0; // another daemon serves this socket
+        }
+        try (EventLoop loop = new EventLoop()) {
+            int listenFd = listener(socket);
+            Daemon daemon = new Daemon(loop, listenFd);
+            daemon.start();
+            CountDownLatch stopped = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                if (stopped.getCount() == 0) {
+                    return; // the loop already ended
+                }
+                daemon.shutdown();
+                try {
+                    if (!stopped.await(5, TimeUnit.SECONDS)) {
+                        Daemon.LOG.warn("shutdown did not finish within 5 s");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "jshimd-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            Daemon.LOG.info("jshimd {} listening on {} (pid {})", version(), socket, ProcessHandle.current().pid());
+            try {
+                loop.run();
+            } finally {
+                stopped.countDown();
+            }
+            Daemon.LOG.info("stopped");
+            return 0;
+        } catch (NativeIoException e) {
+            Daemon.LOG.error("{}", e.getMessage());
+            return 1;
+        } finally {
+            try {
+                lock.release();
+                lockChannel.close();
+            } catch (IOException e) {
+                Daemon.LOG.debug("unlock: {}", e.toString());
+            }
+        }
+    }
+
+    /** The systemd-passed socket (fd 3), else a fresh SOCK_SEQPACKET listener at the path. */
+    private static int listener(String socket) throws NativeIoException {
+        String pid = System.getenv("LISTEN_PID");
+        String fds = System.getenv("LISTEN_FDS");
+        if (pid != null && fds != null && pid.equals(Long.toString(ProcessHandle.current().pid()))) {
+            try {
+                if (Integer.parseInt(fds) >= 1) {
+                    Errno.check(Native.setNonBlocking(3, true), "fcntl O_NONBLOCK", "systemd socket (fd 3)");
+                    Daemon.LOG.info("using the socket passed by systemd (fd 3)");
+                    return 3;
+                }
+            } catch (NumberFormatException e) {
+                Daemon.LOG.warn("ignoring LISTEN_FDS={}", fds);
+            }
+        }
+        int r = Native.unlink(socket);
+        if (r < 0 && r != -Native.ENOENT) {
+            Errno.check(r, "unlink", socket);
+        }
+        return Errno.check(Native.unixListen(socket, Native.SOCK_SEQPACKET, 128), "listen", socket);
+    }
+}

@@ -1,0 +1,169 @@
+package io.jshim.daemon;
+
+import io.jshim.nativeio.Errno;
+import io.jshim.nativeio.EventLoop;
+import io.jshim.nativeio.Native;
+import io.jshim.nativeio.NativeIoException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+
+/**
+ * One output stream of a container: pipe -> splice -> spool memfd -> chunks -> log records
+ * and attach frames -> journal commit. It never read()s the pipe, so a killed daemon loses
+ * nothing: every byte is still in the pipe or in the spool past the committed offset.
+ */
+final class OutputPump implements EventLoop.Handler {
+    /** Work per wakeup, so one busy container cannot starve the others. */
+    static final long BUDGET = 1 << 20;
+    static final long PUNCH_EVERY = 1 << 20;
+    /** Flush formatted records to the log once this many bytes are pending. */
+    private static final int FLUSH_AT = 256 * 1024;
+    private static final long SPLICE_MAX = 1 << 20;
+
+    private final Container container;
+    private final int stream; // LogFormat.STDOUT or STDERR, also the attach frame type
+    private final int pipeFd;
+    private final int spoolFd;
+    private long position;
+    private long done;
+    private long punched;
+    private boolean registered;
+    private boolean eof;
+    private boolean continuationQueued;
+    private boolean failed;
+
+    OutputPump(Container container, int stream, int pipeFd, int spoolFd, long committedDone) {
+        this.container = container;
+        this.stream = stream;
+        this.pipeFd = pipeFd;
+        this.spoolFd = spoolFd;
+        this.done = committedDone;
+        this.punched = committedDone & ~4095L;
+    }
+
+    /** Finds the spool's end (its file position, shared with the launcher) and starts watching the pipe. */
+    void start(EventLoop loop) throws NativeIoException {
+        position = Errno.check(Native.lseek(spoolFd, 0, Native.SEEK_CUR), "lseek", name() + " spool");
+        if (done > position) {
+            Daemon.LOG.warn("{}: committed offset {} is past the spool end {}; resuming at the end",
+                    name(), done, position);
+            done = position;
+        }
+        loop.add(pipeFd, Native.EPOLLIN, this);
+        registered = true;
+    }
+
+    long done() {
+        return done;
+    }
+
+    private String name() {
+        return container.id() + (stream == LogFormat.STDOUT ? " stdout" : " stderr");
+    }
+
+    @Override
+    public void onEvents(int events) {
+        pump(BUDGET);
+    }
+
+    /** Splices and processes everything readable now, without a budget (after EXITED). */
+    void drain() {
+        pump(Long.MAX_VALUE);
+    }
+
+    /** Stops watching the pipe; the fd itself is closed by the container's release(). */
+    void stop() {
+        if (registered) {
+            container.loop().remove(pipeFd);
+            registered = false;
+        }
+    }
+
+    private void pump(long budget) {
+        if (container.released()) {
+            return;
+        }
+        Scratch s = container.scratch();
+        ByteBuffer frame = s.frame;
+        long processed = 0;
+        while (processed < budget && !failed) {
+            if (done >= position) {
+                if (eof || !splice()) {
+                    break;
+                }
+                continue;
+            }
+            int piece = (int) Math.min(Scratch.CHUNK, position - done);
+            int n = Native.pread(spoolFd, frame, 1, piece, done);
+            if (n == -Native.EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                Daemon.LOG.error("{}: pread spool at {}: {}", name(), done,
+                        n == 0 ? "unexpected end of file" : Native.strerror(-n));
+                failed = true;
+                stop();
+                break;
+            }
+            Instant now = Instant.now();
+            frame.put(0, (byte) stream);
+            s.shimmyFormat.format(frame, 1, n, stream, now.getEpochSecond(), now.getNano(), s.logRecords);
+            container.attach().broadcast(frame, 0, n + 1);
+            done += n;
+            processed += n;
+            if (s.logRecords.size() >= FLUSH_AT) {
+                container.log().write(s.logRecords);
+            }
+        }
+        if (processed > 0) {
+            container.log().write(s.logRecords);
+            container.commit();
+            punch();
+        }
+        if (done < position && !continuationQueued && !failed) {
+            continuationQueued = true;
+            container.loop().execute(() -> {
+                continuationQueued = false;
+                pump(BUDGET);
+            });
+        }
+    }
+
+    /** One splice from the pipe into the spool; false when nothing more can be read now. */
+    private boolean splice() {
+        while (true) {
+            long n = Native.splice(pipeFd, spoolFd, SPLICE_MAX, Native.SPLICE_F_NONBLOCK);
+            if (n == -Native.EINTR) {
+                continue;
+            }
+            if (n == -Native.EAGAIN) {
+                return false;
+            }
+            if (n == 0) {
+                eof = true; // every writer is gone; the launcher closes its copy at teardown
+                stop();
+                return false;
+            }
+            if (n < 0) {
+                Daemon.LOG.error("{}: splice pipe to spool: {}", name(), Native.strerror((int) -n));
+                eof = true;
+                stop();
+                return false;
+            }
+            position += n;
+            return true;
+        }
+    }
+
+    private void punch() {
+        long to = done & ~4095L;
+        if (to - punched < PUNCH_EVERY) {
+            return;
+        }
+        int r = Native.punchHole(spoolFd, punched, to - punched);
+        if (r < 0) {
+            Daemon.LOG.warn("{}: punch spool [{}, {}): {}", name(), punched, to, Native.strerror(-r));
+        }
+        punched = to;
+    }
+}
