@@ -1,0 +1,210 @@
+/* daemon_link.c: connect, start lock, and the detached start of jshimd. */
+#include "daemon_link.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+extern char **environ;
+
+void jshim_link_init(struct jshim_link *l, const struct jshim_config *cfg)
+{
+	memset(l, 0, sizeof *l);
+	l->cfg = cfg;
+	l->fd = -1;
+	l->lock_fd = -1;
+	jshim_link_begin(l);
+}
+
+void jshim_link_begin(struct jshim_link *l)
+{
+	int64_t now = jshim_now_ms();
+	jshim_close(&l->lock_fd);
+	l->spawned = false;
+	l->backoff_ms = 10;
+	l->next_try = now;
+	l->deadline = now + l->cfg->daemon_timeout_ms;
+}
+
+void jshim_link_close(struct jshim_link *l)
+{
+	jshim_close(&l->fd);
+	jshim_close(&l->lock_fd);
+}
+
+void jshim_link_lost(struct jshim_link *l)
+{
+	jshim_close(&l->fd);
+	l->down_since = jshim_now_ms();
+	jshim_link_begin(l);
+}
+
+/* 0 connected, -EAGAIN nobody answers, other -errno. */
+static int try_connect(struct jshim_link *l)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", l->cfg->daemon_socket);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		int e = errno;
+		log_error("socket AF_UNIX SOCK_SEQPACKET: %s", strerror(e));
+		return -e;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		int e = errno;
+		close(fd);
+		if (e == ENOENT || e == ECONNREFUSED || e == EAGAIN)
+			return -EAGAIN;
+		log_warn("connect %s: %s", l->cfg->daemon_socket, strerror(e));
+		return -e;
+	}
+	l->fd = fd;
+	return 0;
+}
+
+static void build_env(char **env, size_t cap, char *path_buf)
+{
+	size_t n = 0;
+	strcpy(path_buf, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	env[n++] = path_buf;
+	for (char **e = environ; *e && n + 1 < cap; e++)
+		if (strncmp(*e, "JAVA_HOME=", 10) == 0 || strncmp(*e, "JSHIM_", 6) == 0)
+			env[n++] = *e;
+	env[n] = NULL;
+}
+
+/* In the grandchild: never returns. */
+static void exec_daemon(const struct jshim_config *cfg, const char *dir)
+{
+	char logpath[PATH_MAX + 16], pathvar[96];
+	char *env[256];
+	snprintf(logpath, sizeof logpath, "%s/jshimd.log", dir);
+	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int out = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (nul < 0 || out < 0 || dup2(nul, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		_exit(126);
+	build_env(env, sizeof env / sizeof env[0], pathvar);
+	char *argv[] = { (char *)cfg->jshimd, "--socket", (char *)cfg->daemon_socket, NULL };
+	execve(cfg->jshimd, argv, env);
+	dprintf(2, "jshim: execve %s: %s\n", cfg->jshimd, strerror(errno));
+	_exit(127);
+}
+
+/* Double fork: the daemon ends up detached, in its own session, not our child. */
+static int spawn_daemon(struct jshim_link *l, const char *dir)
+{
+	/* While spawning, stop being a subreaper so the orphaned daemon goes to init. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0) < 0)
+		log_warn("prctl PR_SET_CHILD_SUBREAPER 0: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		log_error("fork (daemon start): %s", strerror(e));
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+		return -e;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		if (setsid() < 0)
+			_exit(125);
+		pid_t d = fork();
+		if (d < 0)
+			_exit(124);
+		if (d > 0)
+			_exit(0);
+		exec_daemon(l->cfg, dir);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+		int e = errno;
+		log_error("prctl PR_SET_CHILD_SUBREAPER 1: %s", strerror(e));
+		return -e;
+	}
+	log_info("started the daemon: %s --socket %s (output in %s/jshimd.log)", l->cfg->jshimd,
+		 l->cfg->daemon_socket, dir);
+	return 0;
+}
+
+static int take_start_lock(struct jshim_link *l, const char *dir)
+{
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s.start-lock", l->cfg->daemon_socket);
+	int r = jshim_ensure_dir(dir, 0700);
+	if (r < 0) {
+		log_error("mkdir %s: %s", dir, strerror(-r));
+		return r;
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = -errno;
+		log_error("open %s: %s", path, strerror(-r));
+		return r;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = -errno;
+		close(fd);
+		if (r != -EWOULDBLOCK)
+			log_error("flock %s: %s", path, strerror(-r));
+		return r;
+	}
+	l->lock_fd = fd;
+	return 0;
+}
+
+static int schedule_retry(struct jshim_link *l)
+{
+	int64_t now = jshim_now_ms();
+	if (now >= l->deadline) {
+		log_warn("no daemon answered at %s within %d ms; trying again", l->cfg->daemon_socket,
+			 l->cfg->daemon_timeout_ms);
+		jshim_link_begin(l);
+	}
+	l->next_try = now + l->backoff_ms;
+	l->backoff_ms = l->backoff_ms * 2 > 250 ? 250 : l->backoff_ms * 2;
+	return -EAGAIN;
+}
+
+int jshim_link_try(struct jshim_link *l)
+{
+	char dir[PATH_MAX];
+	if (l->fd >= 0)
+		return 0;
+	int r = try_connect(l);
+	if (r == 0)
+		goto connected;
+	if (r != -EAGAIN)
+		return schedule_retry(l);
+	if (jshim_dirname(l->cfg->daemon_socket, dir, sizeof dir) < 0)
+		return schedule_retry(l);
+	if (l->lock_fd < 0 && take_start_lock(l, dir) < 0)
+		return schedule_retry(l); /* someone else is starting it */
+	if (try_connect(l) == 0)
+		goto connected;
+	if (!l->spawned) {
+		l->spawned = true;
+		spawn_daemon(l, dir);
+	}
+	return schedule_retry(l);
+connected:
+	jshim_close(&l->lock_fd);
+	log_debug("connected to the daemon at %s", l->cfg->daemon_socket);
+	return 0;
+}

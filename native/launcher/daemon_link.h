@@ -1,0 +1,31 @@
+/* daemon_link.h: connecting to jshimd, starting it when nobody answers. */
+#ifndef JSHIM_DAEMON_LINK_H
+#define JSHIM_DAEMON_LINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct jshim_link {
+	const struct jshim_config *cfg;
+	int fd;           /* connected socket, or -1 */
+	int lock_fd;      /* <socket>.start-lock while held, or -1 */
+	bool spawned;     /* this episode started a daemon */
+	int backoff_ms;   /* next retry delay, 10..250 */
+	int64_t next_try; /* monotonic ms of the next attempt */
+	int64_t deadline; /* end of this episode (lock released then) */
+	int64_t down_since; /* monotonic ms when the link was last lost or started */
+};
+
+void jshim_link_init(struct jshim_link *l, const struct jshim_config *cfg);
+/* Starts a connect episode now (resets backoff, deadline = now + daemon timeout). */
+void jshim_link_begin(struct jshim_link *l);
+/* One attempt: 0 = connected (l->fd), -EAGAIN = try again at l->next_try. Holds the start
+ * lock across attempts until connected or past the deadline, then begins a new episode. */
+int jshim_link_try(struct jshim_link *l);
+/* Closes the connection (lost) and begins a new episode. */
+void jshim_link_lost(struct jshim_link *l);
+void jshim_link_close(struct jshim_link *l);
+
+#endif

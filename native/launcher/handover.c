@@ -1,0 +1,255 @@
+/* handover.c: HANDING_OVER -> RUNNING -> EXITED -> done, one poll loop over the signalfd,
+ * the daemon link and retry/fallback deadlines. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hello.h"
+#include "log.h"
+#include "monitor.h"
+#include "report.h"
+#include "util.h"
+
+#define SERVE_DONE 1000 /* internal: leave the loop with exit code (r - SERVE_DONE) */
+
+static void link_lost(struct jshim_mon *m, const char *why)
+{
+	log_warn("daemon connection lost (%s); reconnecting", why);
+	jshim_link_lost(&m->link);
+	m->hello_sent = m->ready = m->exited_sent = false;
+}
+
+static void send_hello(struct jshim_mon *m)
+{
+	const struct jshim_config *cfg = m->cfg;
+	int fds[JSHIM_NFDS];
+	struct jshim_hello h = { 0 };
+	h.nfds = 5;
+	for (int i = 0; i < 5; i++)
+		fds[i] = m->fds.fd[i];
+	if (m->fds.fd[JSHIM_FD_STDIN] >= 0) {
+		h.flags |= JSHIM_HELLO_STDIN;
+		fds[h.nfds++] = m->fds.fd[JSHIM_FD_STDIN];
+	}
+	if (cfg->stdin_once)
+		h.flags |= JSHIM_HELLO_STDIN_ONCE;
+	h.state = m->reaped ? JSHIM_STATE_EXITED : JSHIM_STATE_RUNNING;
+	h.launcher_pid = getpid();
+	h.container_pid = m->container_pid;
+	h.wait_status = m->reaped ? m->wait_status : 0;
+	h.log_format = cfg->log_format;
+	h.exit_format = cfg->exit_format;
+	const char *strs[JSHIM_HELLO_NSTRINGS] = { cfg->container_id, cfg->log_path, cfg->exit_path,
+						   cfg->attach_path };
+	int r = jshim_hello_send(m->link.fd, &h, strs, fds);
+	if (r < 0) {
+		link_lost(m, strerror(-r));
+		return;
+	}
+	m->hello_sent = true;
+	m->exited_sent = m->reaped;
+	log_debug("HELLO sent (state %s, %u fds)", m->reaped ? "EXITED" : "RUNNING", h.nfds);
+}
+
+static void send_exited_if_due(struct jshim_mon *m)
+{
+	if (!m->reaped || !m->ready || m->exited_sent || m->link.fd < 0)
+		return;
+	int r = jshim_exited_send(m->link.fd, m->wait_status);
+	if (r < 0) {
+		link_lost(m, strerror(-r));
+		return;
+	}
+	m->exited_sent = true;
+	log_debug("EXITED sent (wait status 0x%x)", m->wait_status);
+}
+
+/* First hand-over failed: kill and reap the container, report, and leave. */
+static int fail_handover(struct jshim_mon *m, const char *why)
+{
+	log_error("hand-over failed: %s; killing the container %d", why, (int)m->container_pid);
+	if (!m->reaped) {
+		int st;
+		if (kill(m->container_pid, SIGKILL) < 0)
+			log_error("kill %d SIGKILL: %s", (int)m->container_pid, strerror(errno));
+		while (waitpid(m->container_pid, &st, 0) < 0 && errno == EINTR)
+			;
+		m->reaped = true;
+	}
+	jshim_report_launcher_failure(m, why);
+	return SERVE_DONE + 1;
+}
+
+static void on_ready(struct jshim_mon *m)
+{
+	m->ready = true;
+	if (m->state == JSHIM_ST_HANDING_OVER) {
+		struct jshim_buf b = { 0 };
+		jshim_report_pid(&b, m->container_pid);
+		jshim_report_send(&m->sync_fd, &b);
+		jshim_buf_free(&b);
+		m->state = m->reaped ? JSHIM_ST_EXITED : JSHIM_ST_RUNNING;
+		log_info("daemon READY; reported container pid %d", (int)m->container_pid);
+		if (m->inflight_signal > 0 && !m->reaped && kill(m->container_pid, m->inflight_signal) < 0)
+			log_warn("kill %d (inflight signal %d): %s", (int)m->container_pid,
+				 m->inflight_signal, strerror(errno));
+	} else {
+		log_info("daemon READY again after reconnecting");
+	}
+	send_exited_if_due(m);
+}
+
+static int on_message(struct jshim_mon *m, const struct jshim_dmsg *msg)
+{
+	switch (msg->type) {
+	case JSHIM_MSG_READY:
+		on_ready(m);
+		return 0;
+	case JSHIM_MSG_FAILED: {
+		char why[700];
+		snprintf(why, sizeof why, "the daemon cannot serve the container: %s (%s)", msg->text,
+			 strerror(msg->err));
+		if (m->state == JSHIM_ST_HANDING_OVER)
+			return fail_handover(m, why);
+		link_lost(m, why);
+		return 0;
+	}
+	case JSHIM_MSG_CLOSE_STDIN:
+		log_info("CLOSE_STDIN: closing the container's stdin");
+		jshim_close(&m->fds.fd[JSHIM_FD_STDIN]);
+		return 0;
+	case JSHIM_MSG_DONE:
+		if (!m->reaped) {
+			link_lost(m, "DONE before the container exited");
+			return 0;
+		}
+		log_info("DONE: the daemon wrote the exit file; exiting");
+		return SERVE_DONE + 0;
+	}
+	return 0;
+}
+
+static int read_link(struct jshim_mon *m)
+{
+	while (m->link.fd >= 0) {
+		struct jshim_dmsg msg;
+		int r = jshim_msg_recv(m->link.fd, &msg);
+		if (r == -EAGAIN)
+			return 0;
+		if (r < 0) {
+			link_lost(m, r == -EPROTO ? "protocol error" : "closed by the daemon");
+			return 0;
+		}
+		r = on_message(m, &msg);
+		if (r >= SERVE_DONE)
+			return r;
+	}
+	return 0;
+}
+
+static void reap(struct jshim_mon *m)
+{
+	for (;;) {
+		int st;
+		pid_t p = waitpid(-1, &st, WNOHANG);
+		if (p <= 0)
+			return;
+		if (p != m->container_pid || m->reaped) {
+			log_debug("reaped child %d (not the container), wait status 0x%x", (int)p, st);
+			continue;
+		}
+		m->reaped = true;
+		m->wait_status = st;
+		m->exited_at = jshim_now_ms();
+		log_info("container %d exited, wait status 0x%x", (int)p, st);
+		if (m->state == JSHIM_ST_RUNNING)
+			m->state = JSHIM_ST_EXITED;
+		send_exited_if_due(m);
+	}
+}
+
+static void read_signals(struct jshim_mon *m)
+{
+	struct signalfd_siginfo si;
+	while (read(m->sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+		int sig = (int)si.ssi_signo;
+		if (sig == SIGCHLD)
+			continue;
+		if (m->reaped) {
+			log_info("signal %d: the container already exited, not forwarded", sig);
+		} else if (kill(m->container_pid, sig) < 0) {
+			log_warn("kill %d signal %d: %s", (int)m->container_pid, sig, strerror(errno));
+		} else {
+			log_info("signal %d forwarded to the container %d", sig, (int)m->container_pid);
+		}
+	}
+	reap(m);
+}
+
+static int fallback(struct jshim_mon *m)
+{
+	uint32_t flags = 0;
+	if (jshim_journal_flags(m->fds.fd[JSHIM_FD_JOURNAL], &flags) == 0 &&
+	    (flags & JSHIM_JOURNAL_EXIT_WRITTEN)) {
+		log_warn("no daemon for %d ms after the exit; the journal says the exit file exists",
+			 m->cfg->fallback_ms);
+		return SERVE_DONE + 0;
+	}
+	int r = jshim_exit_file_write(m->cfg->exit_path, m->wait_status);
+	if (r < 0) {
+		log_error("fallback: write exit file %s: %s", m->cfg->exit_path, strerror(-r));
+		return SERVE_DONE + 1;
+	}
+	log_warn("no daemon for %d ms after the exit: wrote the exit file %s myself (output not "
+		 "drained to the log)", m->cfg->fallback_ms, m->cfg->exit_path);
+	return SERVE_DONE + 0;
+}
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+int jshim_serve(struct jshim_mon *m)
+{
+	for (;;) {
+		int64_t now = jshim_now_ms();
+		int64_t wake = now + 60000;
+		if (m->link.fd < 0 && now >= m->link.next_try)
+			jshim_link_try(&m->link);
+		if (m->link.fd >= 0 && !m->hello_sent)
+			send_hello(m);
+		if (m->link.fd < 0)
+			wake = min64(wake, m->link.next_try);
+		if (m->state == JSHIM_ST_HANDING_OVER) {
+			if (now >= m->handover_deadline) {
+				char why[256];
+				snprintf(why, sizeof why, "no daemon answered at %s within %d s",
+					 m->cfg->daemon_socket, m->cfg->daemon_timeout_ms / 1000);
+				return fail_handover(m, why) - SERVE_DONE;
+			}
+			wake = min64(wake, m->handover_deadline);
+		}
+		if (m->reaped && m->state == JSHIM_ST_EXITED && !m->ready) {
+			int64_t since = m->exited_at > m->link.down_since ? m->exited_at : m->link.down_since;
+			if (now >= since + m->cfg->fallback_ms)
+				return fallback(m) - SERVE_DONE;
+			wake = min64(wake, since + m->cfg->fallback_ms);
+		}
+		struct pollfd pfd[2] = { { m->sfd, POLLIN, 0 }, { m->link.fd, POLLIN, 0 } };
+		int timeout = wake > now ? (int)(wake - now) : 0;
+		if (poll(pfd, m->link.fd >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR) {
+			log_error("poll: %s", strerror(errno));
+			return 1;
+		}
+		if (pfd[0].revents)
+			read_signals(m);
+		if (m->link.fd >= 0 && pfd[1].revents) {
+			int r = read_link(m);
+			if (r >= SERVE_DONE)
+				return r - SERVE_DONE;
+		}
+	}
+}

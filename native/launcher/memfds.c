@@ -1,0 +1,69 @@
+/* memfds.c: the journal and spool memfds handed to the daemon with every HELLO. */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "container_fds.h"
+#include "jshim_protocol.h"
+#include "log.h"
+#include "util.h"
+
+void jshim_container_fds_init(struct jshim_container_fds *f)
+{
+	for (int i = 0; i < JSHIM_NFDS; i++)
+		f->fd[i] = -1;
+}
+
+void jshim_container_fds_close(struct jshim_container_fds *f)
+{
+	for (int i = 0; i < JSHIM_NFDS; i++)
+		jshim_close(&f->fd[i]);
+}
+
+static int make_memfd(const char *name, int *out)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		log_error("memfd_create %s: %s", name, strerror(e));
+		return -e;
+	}
+	*out = fd;
+	return 0;
+}
+
+int jshim_memfds_create(struct jshim_container_fds *f)
+{
+	int r = make_memfd("jshim-journal", &f->fd[JSHIM_FD_JOURNAL]);
+	if (r < 0)
+		return r;
+	if (ftruncate(f->fd[JSHIM_FD_JOURNAL], JSHIM_JOURNAL_SIZE) < 0) {
+		r = -errno;
+		log_error("ftruncate journal memfd: %s", strerror(-r));
+		return r;
+	}
+	struct jshim_journal j;
+	memset(&j, 0, sizeof j);
+	j.magic = JSHIM_JOURNAL_MAGIC;
+	j.version = JSHIM_JOURNAL_VERSION;
+	if (pwrite(f->fd[JSHIM_FD_JOURNAL], &j, sizeof j, 0) != (ssize_t)sizeof j) {
+		r = errno ? -errno : -EIO;
+		log_error("pwrite journal memfd: %s", strerror(-r));
+		return r;
+	}
+	r = make_memfd("jshim-stdout-spool", &f->fd[JSHIM_FD_STDOUT_SPOOL]);
+	if (r < 0)
+		return r;
+	return make_memfd("jshim-stderr-spool", &f->fd[JSHIM_FD_STDERR_SPOOL]);
+}
+
+int jshim_journal_flags(int journal_fd, uint32_t *flags)
+{
+	uint32_t v;
+	ssize_t n = pread(journal_fd, &v, sizeof v, JSHIM_JOURNAL_OFF_FLAGS);
+	if (n != (ssize_t)sizeof v)
+		return n < 0 ? -errno : -EIO;
+	*flags = __atomic_load_n(&v, __ATOMIC_ACQUIRE);
+	return 0;
+}

@@ -1,0 +1,35 @@
+/* report.h: the sync-pipe report, its status sentence, and the fallback exit file. */
+#ifndef JSHIM_REPORT_H
+#define JSHIM_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "json.h"
+
+/* What phase 1 (waiting for the runtime) saw. */
+struct jshim_phase1 {
+	int runtime_status;   /* raw wait status of the runtime */
+	bool container_died;  /* a non-runtime child was reaped during phase 1 */
+	int container_status; /* its raw wait status */
+	int inflight_signal;  /* last signal that found the runtime gone, or 0 */
+};
+
+/* "Runtime Exited with code 3." etc. (shimmy contract, section 4). 0 or -ENOSPC. */
+int jshim_status_sentence(char *buf, size_t len, const struct jshim_phase1 *p);
+/* "SIGKILL", or "signal 40" when the signal has no abbreviation. */
+void jshim_signal_name(int sig, char *buf, size_t len);
+
+void jshim_report_pid(struct jshim_buf *b, pid_t pid);
+void jshim_report_failure(struct jshim_buf *b, const char *status, const char *err, size_t errlen);
+/* Writes the report fully, then closes *fd (set to -1). EPIPE is logged and returned, the
+ * caller keeps serving. 0 or -errno. */
+int jshim_report_send(int *fd, const struct jshim_buf *b);
+
+/* The shimmy exit-file text for a raw wait status at time `at`. 0 or -ENOSPC. */
+int jshim_exit_file_format(char *buf, size_t len, const char *at, int wait_status);
+/* Formats with the current time and writes path atomically. 0 or -errno. */
+int jshim_exit_file_write(const char *path, int wait_status);
+
+#endif
