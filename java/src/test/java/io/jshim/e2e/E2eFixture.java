@@ -1,0 +1,114 @@
+package io.jshim.e2e;
+
+import io.jshim.nativeio.Native;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A private world per test class: a temp directory holding the daemon socket (the launcher
+ * starts jshimd itself when none answers) and a private runc root. {@link #close} deletes
+ * leftover containers and kills every process that belongs to this directory.
+ */
+final class E2eFixture implements AutoCloseable {
+    final Path tmp;
+    final Path socket;
+    final Path runcRoot;
+    final Runc runc;
+    private int next;
+
+    E2eFixture() throws IOException {
+        // Check every path first: a missing piece fails the class loudly, before anything runs.
+        TestPaths.launcher();
+        TestPaths.jshimd();
+        TestPaths.syncpipe();
+        TestPaths.runtime();
+        TestPaths.rootfsDir();
+        Procs.init();
+        tmp = Files.createTempDirectory(Path.of("/tmp"), "je2e");
+        socket = tmp.resolve("jshimd.sock");
+        runcRoot = tmp.resolve("runc-root");
+        Files.createDirectories(runcRoot);
+        runc = new Runc(runcRoot);
+    }
+
+    /** A new container with the given process args. */
+    Container container(String... args) throws IOException {
+        return new Container(tmp.resolve("c" + (next++)), List.of(args));
+    }
+
+    Shim shim(Container c) {
+        return new Shim(this, c);
+    }
+
+    /** Pids of processes other than this JVM whose cmdline or open files mention the temp dir. */
+    List<Integer> ownedProcesses() {
+        String dir = tmp.toString();
+        List<Integer> out = new ArrayList<>();
+        int self = Procs.self();
+        for (int pid : Procs.allPids()) {
+            if (pid == self || !Procs.alive(pid)) {
+                continue;
+            }
+            boolean mine = Procs.cmdline(pid).contains(dir);
+            if (!mine) {
+                for (String target : Procs.fdTargets(pid)) {
+                    if (target.startsWith(dir)) {
+                        mine = true;
+                        break;
+                    }
+                }
+            }
+            if (mine) {
+                out.add(pid);
+            }
+        }
+        return out;
+    }
+
+    /** The daemon(s) serving this fixture: holders of the socket's lock file. */
+    List<Integer> daemons() {
+        String lock = socket + ".lock";
+        List<Integer> out = new ArrayList<>();
+        for (int pid : Procs.allPids()) {
+            if (Procs.alive(pid) && Procs.fdTargets(pid).contains(lock)) {
+                out.add(pid);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            runc.deleteAll();
+        } finally {
+            for (int round = 0; round < 50; round++) {
+                List<Integer> left = ownedProcesses();
+                if (left.isEmpty()) {
+                    break;
+                }
+                for (int pid : left) {
+                    Native.kill(pid, Native.SIGKILL);
+                }
+                Wait.sleep(20);
+            }
+            deleteTree(tmp);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
