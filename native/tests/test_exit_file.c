@@ -1,0 +1,78 @@
+/* test_exit_file.c: the shimmy exit-file text and its atomic write. */
+#include <fcntl.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "report.h"
+#include "util.h"
+
+static void test_format(void)
+{
+	char buf[256];
+	const char *at = "2024-02-02T10:11:12.123456789+00:00";
+	CHECK(jshim_exit_file_format(buf, sizeof buf, at, 0) > 0);
+	CHECK_STR(buf, "{\"at\": \"2024-02-02T10:11:12.123456789+00:00\", \"reason\": \"exited\", \"exitCode\": 0}");
+	CHECK(jshim_exit_file_format(buf, sizeof buf, at, 200 << 8) > 0);
+	CHECK_STR(buf, "{\"at\": \"2024-02-02T10:11:12.123456789+00:00\", \"reason\": \"exited\", \"exitCode\": 200}");
+	CHECK(jshim_exit_file_format(buf, sizeof buf, at, SIGKILL) > 0);
+	CHECK_STR(buf, "{\"at\": \"2024-02-02T10:11:12.123456789+00:00\", \"reason\": \"signaled\", \"signal\": 9}");
+	CHECK(jshim_exit_file_format(buf, sizeof buf, at, SIGSEGV | 0x80) > 0); /* core dumped */
+	CHECK_STR(buf, "{\"at\": \"2024-02-02T10:11:12.123456789+00:00\", \"reason\": \"signaled\", \"signal\": 11}");
+	CHECK(jshim_exit_file_format(buf, 10, at, 0) < 0);
+}
+
+static void test_rfc3339(void)
+{
+	regex_t re;
+	char buf[64];
+	struct timespec ts = { 1706868672, 5 };
+	setenv("TZ", "UTC", 1);
+	tzset();
+	CHECK(jshim_rfc3339(buf, sizeof buf, &ts) == 0);
+	CHECK_STR(buf, "2024-02-02T10:11:12.000000005+00:00");
+	setenv("TZ", "EST5EDT", 1);
+	tzset();
+	CHECK(jshim_rfc3339(buf, sizeof buf, &ts) == 0);
+	CHECK_STR(buf, "2024-02-02T05:11:12.000000005-05:00");
+	CHECK(regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}[+-][0-9]{2}:[0-9]{2}$",
+		      REG_EXTENDED) == 0);
+	CHECK(regexec(&re, buf, 0, NULL, 0) == 0);
+	regfree(&re);
+	CHECK(jshim_rfc3339(buf, 20, &ts) < 0);
+}
+
+static void test_write(void)
+{
+	char dir[] = "/tmp/jshim-test-exit-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char path[128], buf[256];
+	snprintf(path, sizeof path, "%s/exit", dir);
+	CHECK(jshim_exit_file_write(path, 3 << 8) == 0);
+	int fd = open(path, O_RDONLY);
+	CHECK(fd >= 0);
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	CHECK(strstr(buf, "\"reason\": \"exited\", \"exitCode\": 3}") != NULL);
+	CHECK(buf[n - 1] == '}'); /* no newline */
+	struct stat st;
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
+	/* no temp file left behind */
+	snprintf(buf, sizeof buf, "%s/.exit.jshim-tmp.%d", dir, (int)getpid());
+	CHECK(access(buf, F_OK) < 0);
+	CHECK(jshim_exit_file_write("/nonexistent-dir/exit", 0) < 0);
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	test_format();
+	test_rfc3339();
+	test_write();
+	return check_result("test_exit_file");
+}
