@@ -1,0 +1,114 @@
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Benchmark 3: log throughput. The container writes the payload to stdout; the time runs
+ * from `runc start` to the exit file. The pipe-to-file limit runs the same busybox generator
+ * on the host into `cat > file`.
+ */
+final class LogPhase {
+    static final String LINE79 = "0123456789".repeat(8).substring(0, 79); // + '\n' = 80 bytes
+
+    private final Bench.Ctx c;
+    private final Shim s;
+    private final Results r;
+    private final Phases ph;
+
+    LogPhase(Bench.Ctx c, Shim s, Results r, Phases ph) {
+        this.c = c;
+        this.s = s;
+        this.r = r;
+        this.ph = ph;
+    }
+
+    /** The generator as a shell command line; bb is the busybox binary to call. */
+    private String generator(String payload, String bb) {
+        return payload.equals("lines")
+            ? bb + "yes " + LINE79 + " | " + bb + "head -c " + c.payloadBytes
+            : bb + "head -c " + c.payloadBytes + " /dev/zero | " + bb + "tr '\\0' x";
+    }
+
+    void run() {
+        for (int run = 1; run <= c.runs; run++)
+            for (String payload : List.of("lines", "oneline"))
+                for (String v : List.of("pipe", "conmon", "jshim")) {
+                    if (!ph.usable("log", v)) continue;
+                    if (v.equals("pipe")) pipe(run, payload);
+                    else shim(run, payload, v.equals("conmon") ? Shim.Kind.CONMON : Shim.Kind.JSHIM);
+                }
+    }
+
+    private void record(String v, String payload, int run, double seconds) {
+        double mib = c.payloadBytes / 1048576.0;
+        r.add("log", v, payload, run, "mib_s", mib / seconds);
+        System.err.printf("bench: log run %d %s %s: %.1f MiB/s%n", run, payload, v, mib / seconds);
+    }
+
+    private void pipe(int run, String payload) {
+        Path out = c.work.resolve("logs").resolve("pipe.out");
+        String bb = c.rootfs.resolve("bin/busybox") + " ";
+        String sh = generator(payload, bb) + " | " + bb + "cat > " + out;
+        Host.Out o = Host.run(List.of(c.spawn, "run", "-T", "600", "--", c.rootfs.resolve("bin/busybox").toString(),
+                                      "sh", "-c", sh), null, null);
+        String[] f = o.text().split(" ", 4);
+        long size = out.toFile().length();
+        boolean ok = o.code() == 0 && f.length >= 3 && f[2].equals("0") && size == c.payloadBytes;
+        ph.outcome("log", "pipe", ok, "pipe-to-file: " + o.text() + ", " + size + " bytes written");
+        if (ok) record("pipe", payload, run, Long.parseLong(f[1]) / 1e6);
+        out.toFile().delete();
+    }
+
+    private void shim(int run, String payload, Shim.Kind kind) {
+        String v = kind.name().toLowerCase();
+        Shim.Created cr = s.create(kind, List.of("sh", "-c", generator(payload, "")));
+        if (!cr.ok()) {
+            ph.outcome("log", v, false, "create: " + cr.error());
+            return;
+        }
+        int d = kind == Shim.Kind.JSHIM ? s.jshimdPid() : -1;
+        long d0 = d > 0 ? Host.cpuTicks(d) : -1;
+        long t0 = System.nanoTime();
+        int code = s.start(cr);
+        boolean done = false;
+        long deadline = t0 + 600_000_000_000L;
+        while (code == 0 && System.nanoTime() < deadline) {
+            if (Files.exists(cr.exitFile())) {
+                done = true;
+                break;
+            }
+            Host.sleep(1);
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long d1 = d > 0 ? Host.cpuTicks(d) : -1;
+        long size = cr.logFile().toFile().length();
+        boolean gone = Host.waitGone(cr.shimPid(), 10_000);
+        long launcher = -1;
+        for (int i = 0; i < 200 && gone && launcher < 0; i++) {
+            launcher = Host.reapedTicks(c.reapLog, cr.shimPid());
+            if (launcher < 0) Host.sleep(5);
+        }
+        String why = code != 0 ? "runc start exited " + code
+            : !done ? "no exit file after 600 s"
+            : size < c.payloadBytes ? "log has " + size + " bytes, fewer than the payload's " + c.payloadBytes
+            : null;
+        ph.outcome("log", v, why == null, why);
+        if (why == null) {
+            record(v, payload, run, secs);
+            double gib = c.payloadBytes / 1073741824.0;
+            if (launcher >= 0) r.add("log", v, payload, run, "launcher_cpu_s_gib", launcher / c.clkTck / gib);
+            if (d0 >= 0 && d1 >= 0) r.add("log", v, payload, run, "daemon_cpu_s_gib", (d1 - d0) / c.clkTck / gib);
+            if (launcher >= 0 && (kind == Shim.Kind.CONMON || (d0 >= 0 && d1 >= 0)))
+                r.add("log", v, payload, run, "cpu_s_gib", (launcher + Math.max(0, d1 - d0)) / c.clkTck / gib);
+            else r.note("log/" + v + ": CPU time not available (monitor pid " + cr.shimPid() + ", daemon pid " + d + ")");
+            r.add("log", v, payload, run, "log_bytes", size);
+        }
+        String p = s.remove(cr);
+        if (p != null) r.note("cleanup of " + v + " " + cr.id() + ": " + p);
+    }
+
+    static void ensureDirs(Bench.Ctx c) throws IOException {
+        Files.createDirectories(c.work.resolve("logs"));
+    }
+}

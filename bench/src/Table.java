@@ -1,0 +1,135 @@
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/** The markdown table: medians (min–max) over interleaved runs, then the targets as ratios. */
+final class Table {
+    private Table() {}
+
+    private static String f(String fmt, Object... a) {
+        return String.format(Locale.ROOT, fmt, a);
+    }
+
+    /** "ratio (verdict)" for value ⋚ limit; "n/a" when either side is missing. */
+    private static String[] target(String name, double value, double limit, boolean atMost, String unitFmt) {
+        if (Double.isNaN(value) || Double.isNaN(limit)) return new String[] {name, "n/a (no samples)", "n/a"};
+        boolean met = atMost ? value <= limit : value >= limit;
+        return new String[] {name, f(unitFmt, value, limit), met ? "**met**" : "**not met**"};
+    }
+
+    static String render(Bench.Ctx c, Results r, String machine, double minutes) {
+        StringBuilder t = new StringBuilder();
+        t.append("## jshim vs conmon, ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+            .substring(0, 16)).append(c.quick ? " (--quick)" : "").append("\n\n");
+        t.append("Machine: ").append(machine).append(".\n\n");
+        t.append(f("%d interleaved runs per benchmark (A,B,C,A,B,C…); every cell is the median (min–max) over "
+            + "runs. Took %.1f min. Raw samples: `samples.csv`.%n%n", c.runs, minutes));
+
+        String sp = "N=" + c.scaleCount;
+        if (c.phases.contains("create")) create(t, r);
+        if (c.phases.contains("memory")) memory(t, c, r);
+        if (c.phases.contains("log")) log(t, c, r);
+        if (c.phases.contains("scale")) scale(t, c, r, sp);
+
+        int nMax = c.memoryNs[c.memoryNs.length - 1];
+        String pm = "N=" + nMax;
+        t.append("\n### Targets (ratios of medians from this run)\n\n");
+        t.append(Results.row("target", "measured", "verdict"));
+        t.append(Results.row("---", "---", "---"));
+        t.append(Results.row(target("create overhead, jshimd warm ≤ conmon's",
+            r.median("create", "jshim-warm", "", "overhead_us") / 1000, r.median("create", "conmon", "", "overhead_us") / 1000,
+            true, "%.1f ms vs %.1f ms")));
+        t.append(Results.row(target("launcher PSS ≤ 0.6× conmon's per container (N = " + nMax + ")",
+            r.median("memory", "jshim", pm, "per_container_kb") / r.median("memory", "conmon", pm, "per_container_kb"),
+            0.6, true, "%.2f× (limit %.1f×)")));
+        t.append(Results.row(target("total PSS ≤ conmon's total (N = " + nMax + ")",
+            r.median("memory", "jshim", pm, "total_kb") / r.median("memory", "conmon", pm, "total_kb"),
+            1.0, true, "%.2f× (limit %.1f×)")));
+        for (String p : new String[] {"lines", "oneline"}) {
+            double j = r.median("log", "jshim", p, "mib_s");
+            t.append(Results.row(target("log " + p + ": ≥ 3× conmon", j / r.median("log", "conmon", p, "mib_s"),
+                3.0, false, "%.2f× (limit %.1f×)")));
+            t.append(Results.row(target("log " + p + ": ≥ 0.5× pipe-to-file", j / r.median("log", "pipe", p, "mib_s"),
+                0.5, false, "%.2f× (limit %.1f×)")));
+            t.append(Results.row(target("log " + p + ": ≤ 1 CPU-s/GiB", r.median("log", "jshim", p, "cpu_s_gib"),
+                1.0, true, "%.2f s/GiB (limit %.1f)")));
+        }
+        double fails = r.sum("scale", "jshim", sp, "failures");
+        t.append(Results.row(target("scale: 0 failures (" + c.scaleCount + " × " + c.runs + ")",
+            r.stat("scale", "jshim", sp, "failures") == null ? Double.NaN : fails, 0, true, "%.0f (limit %.0f)")));
+
+        t.append("""
+
+            Method. Create: `spawn_timed` reads CLOCK_MONOTONIC just before fork(), execs the shim with the sync \
+            pipe (jshim: a pipe at fd 3, read to EOF, as conman; conmon: SEQPACKET socketpairs as \
+            `_OCI_SYNCPIPE`/`_OCI_STARTPIPE`, podman's argv without the exit command) and stops when the report is \
+            read and the shim's first process has exited; bare runc is timed to the exit of `runc create`. Cold = \
+            jshimd killed before the sample. Memory: `Pss` of /proc/PID/smaps_rollup of every monitor process \
+            (conmon's `-P` pid, jshim's `--shimmy-pidfile` pid) and of the jshimd java process, 1 s after the last \
+            create (a fresh jshimd for every N). Log CPU: utime+stime of the monitor read from /proc/PID/stat while \
+            it is a zombie (the benchmark runs under a subreaper that logs it before reaping, so nothing is lost at \
+            exit and the container's CPU, a child, is not included), plus jshimd's utime+stime (all threads) \
+            before `runc start` and after the exit file. Scale: wall time of creating all containers with 8 \
+            concurrent creators; jshimd's VmHWM after a fresh start.
+            """);
+        if (!r.notes().isEmpty()) {
+            t.append("\nProblems seen during this run:\n\n");
+            for (String n : r.notes()) t.append("- ").append(n.replace('\n', ' ')).append('\n');
+        }
+        return t.toString();
+    }
+
+    private static void create(StringBuilder t, Results r) {
+        t.append("### 1. Create latency (ms): exec of the shim → container pid read from its sync pipe\n\n");
+        t.append(Results.row("variant", "create", "overhead over bare `runc create` (paired per run)", "failures"));
+        t.append(Results.row("---", "---:", "---:", "---:"));
+        String[][] cv = {{"runc", "bare `runc create`"}, {"conmon", "conmon 2.1.6"},
+                         {"jshim-warm", "jshim, jshimd warm"}, {"jshim-cold", "jshim, jshimd cold"}};
+        for (String[] v : cv)
+            t.append(Results.row(v[1], r.cell("create", v[0], "", "create_us", 1000, 1),
+                v[0].equals("runc") ? "–" : r.cell("create", v[0], "", "overhead_us", 1000, 1),
+                f("%.0f", r.sum("create", v[0], "", "failures"))));
+    }
+
+    private static void memory(StringBuilder t, Bench.Ctx c, Results r) {
+        t.append("\n### 2. Memory: PSS of sleeping containers' shims\n\n");
+        t.append(Results.row("N", "conmon per container (KiB)", "conmon total (MiB)", "jshim launcher per "
+            + "container (KiB)", "jshimd (MiB)", "jshim total (MiB)", "launcher / conmon", "jshim total / conmon total"));
+        t.append(Results.row("---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"));
+        for (int n : c.memoryNs) {
+            String p = "N=" + n;
+            double lr = r.median("memory", "jshim", p, "per_container_kb") / r.median("memory", "conmon", p, "per_container_kb");
+            double tr = r.median("memory", "jshim", p, "total_kb") / r.median("memory", "conmon", p, "total_kb");
+            t.append(Results.row(Integer.toString(n), r.cell("memory", "conmon", p, "per_container_kb", 1, 0),
+                r.cell("memory", "conmon", p, "total_kb", 1024, 1), r.cell("memory", "jshim", p, "per_container_kb", 1, 0),
+                r.cell("memory", "jshim", p, "daemon_kb", 1024, 1), r.cell("memory", "jshim", p, "total_kb", 1024, 1),
+                Double.isNaN(lr) ? "–" : f("%.2f×", lr), Double.isNaN(tr) ? "–" : f("%.2f×", tr)));
+        }
+    }
+
+    private static void log(StringBuilder t, Bench.Ctx c, Results r) {
+        t.append(f("%n### 3. Log throughput: %d MiB through the shim into its log, `runc start` → exit file%n%n",
+                   c.payloadBytes >> 20));
+        t.append(Results.row("payload", "path", "MiB/s", "shim CPU s/GiB", "launcher (monitor) CPU s/GiB",
+                             "jshimd CPU s/GiB", "log file (MiB)"));
+        t.append(Results.row("---", "---", "---:", "---:", "---:", "---:", "---:"));
+        for (String p : new String[] {"lines", "oneline"}) {
+            String pn = p.equals("lines") ? "80-byte lines" : "one line, no newline";
+            t.append(Results.row(pn, "pipe → `cat > file` (limit)", r.cell("log", "pipe", p, "mib_s", 1, 0), "–", "–", "–", "–"));
+            for (String v : new String[] {"conmon", "jshim"})
+                t.append(Results.row(pn, v.equals("conmon") ? "conmon, k8s-file" : "jshim", r.cell("log", v, p, "mib_s", 1, 0),
+                    r.cell("log", v, p, "cpu_s_gib", 1, 2), r.cell("log", v, p, "launcher_cpu_s_gib", 1, 2),
+                    v.equals("jshim") ? r.cell("log", v, p, "daemon_cpu_s_gib", 1, 2) : "–",
+                    r.cell("log", v, p, "log_bytes", 1048576, 0)));
+        }
+    }
+
+    private static void scale(StringBuilder t, Bench.Ctx c, Results r, String sp) {
+        t.append(f("%n### 4. Scale: %d containers created %d at a time%n%n", c.scaleCount, Phases.CREATORS));
+        t.append(Results.row("shim", "total time (s)", "failures (all runs)", "jshimd peak RSS, VmHWM (MiB)"));
+        t.append(Results.row("---", "---:", "---:", "---:"));
+        for (String v : new String[] {"conmon", "jshim"})
+            t.append(Results.row(v, r.cell("scale", v, sp, "total_s", 1, 2), f("%.0f", r.sum("scale", v, sp, "failures")),
+                v.equals("jshim") ? r.cell("scale", v, sp, "daemon_hwm_kb", 1024, 1) : "–"));
+    }
+}
