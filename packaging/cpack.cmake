@@ -27,6 +27,10 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
   "default-jre-headless (>= 2:1.17) | java17-runtime-headless, runc | crun")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+# CPack adds ldconfig calls for any .so under /usr/lib/*; ours is private (no ldconfig), so
+# these explicit maintainer scripts take their place.
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+  "${CMAKE_CURRENT_SOURCE_DIR}/deb/postinst" "${CMAKE_CURRENT_SOURCE_DIR}/deb/postrm")
 
 # ---- RPM ----
 set(CPACK_RPM_FILE_NAME RPM-DEFAULT)

@@ -59,10 +59,11 @@ build/native/launcher/jshim \
 	--syncpipe-fd 3 3>"$demo/report.json" </dev/null
 { set +x; } 2>/dev/null
 
-for _ in $(seq 150); do jq -e .kind "$demo/report.json" >/dev/null 2>&1 && break; sleep 0.1; done
+# (jq 1.6 -e exits 0 on empty input, hence the -s test)
+for _ in $(seq 150); do [ -s "$demo/report.json" ] && jq -e .kind "$demo/report.json" >/dev/null 2>&1 && break; sleep 0.1; done
 echo "== sync report"
 cat "$demo/report.json"; echo
-jq -e '.kind == "container_pid"' "$demo/report.json" >/dev/null || { echo "demo: create failed" >&2; exit 1; }
+[ -s "$demo/report.json" ] && jq -e '.kind == "container_pid"' "$demo/report.json" >/dev/null || { echo "demo: create failed" >&2; exit 1; }
 
 echo "== runc start"
 "$runc" --root "$runc_root" start "$id"
