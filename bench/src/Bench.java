@@ -13,7 +13,7 @@ import java.util.Map;
 public final class Bench {
     /** Everything a phase needs to know. */
     static final class Ctx {
-        Path work, results, rootfs, template, reapLog, runcRoot, jshimdSocket;
+        Path work, results, rootfs, template, reapLog, runcRoot, jshimdSocket, payloadDir;
         String runc, conmon, jshim, jshimd, spawn;
         int runs;
         boolean quick;
@@ -55,6 +55,7 @@ public final class Bench {
         c.phases = Arrays.asList(a.getOrDefault("phases", "create,memory,log,scale").split(","));
         c.runcRoot = c.work.resolve("runc");
         c.jshimdSocket = c.work.resolve("jshimd.sock");
+        c.payloadDir = c.work.resolve("payload");
         return c;
     }
 
@@ -66,7 +67,7 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         Ctx c = parse(args);
-        for (String d : List.of("b", "exits", "logs", "a", "runc")) Files.createDirectories(c.work.resolve(d));
+        for (String d : List.of("b", "exits", "logs", "a", "runc", "payload")) Files.createDirectories(c.work.resolve(d));
         Results r = new Results(c.results);
         Shim s = new Shim(c);
         Phases ph = new Phases(c, s, r);

@@ -30,7 +30,13 @@ final class Shim {
         String t = Files.readString(c.template);
         if (!t.contains("\"path\": \"rootfs\"") || !t.matches("(?s).*\"args\": \\[\\s*\"sh\"\\s*\\].*"))
             throw new IOException(c.template + ": not the `runc spec` layout this benchmark edits");
-        this.template = t.replace("\"path\": \"rootfs\"", "\"path\": \"" + c.rootfs + "\"");
+        if (!t.contains("\"mounts\": [")) throw new IOException(c.template + ": no \"mounts\" array");
+        // the log benchmark's payload directory, read-only at /run (which the rootfs has, empty,
+        // so runc creates nothing in the shared rootfs)
+        String payload = "{\"destination\": \"/run\", \"type\": \"bind\", \"source\": \"" + c.payloadDir
+            + "\", \"options\": [\"rbind\", \"ro\"]},";
+        this.template = t.replace("\"path\": \"rootfs\"", "\"path\": \"" + c.rootfs + "\"")
+            .replace("\"mounts\": [", "\"mounts\": [" + payload);
     }
 
     static String newId() {
