@@ -93,6 +93,11 @@ public final class Daemon implements EventLoop.Handler {
         connections.remove(c);
     }
 
+    /** The container served under this id, or null (loop thread). */
+    Container container(String id) {
+        return containers.get(id);
+    }
+
     /** Number of containers being served (loop thread). */
     int containerCount() {
         return containers.size();
