@@ -151,9 +151,11 @@ int jshim_runtime_wait(int sfd, struct jshim_runtime *rt)
 			if (sig == SIGCHLD) {
 				reap_phase1(rt, &done);
 			} else if (kill(rt->pid, sig) < 0) {
-				if (errno == ESRCH)
+				int e = errno;
+				if (e == ESRCH)
 					rt->p1.inflight_signal = sig;
-				log_info("signal %d: runtime gone (%s), kept as inflight", sig, strerror(errno));
+				log_info("signal %d: kill runtime %d: %s%s", sig, (int)rt->pid, strerror(e),
+					 e == ESRCH ? " (kept as inflight)" : "");
 			} else {
 				log_info("signal %d forwarded to the runtime %d", sig, (int)rt->pid);
 			}
