@@ -63,7 +63,7 @@ cleanup() {
 		done
 	fi
 	for f in /proc/[0-9]*/cmdline; do
-		cmd=$(tr '\0' ' ' <"$f" 2>/dev/null) || continue
+		cmd=$( { tr '\0' ' ' <"$f"; } 2>/dev/null) || continue
 		case $cmd in *"$work/"*) ;; *) continue ;; esac
 		p=${f#/proc/}
 		p=${p%/cmdline}

@@ -44,7 +44,8 @@ final class LogPhase {
 
     void run() throws IOException {
         makePayloads(c);
-        for (int run = 1; run <= c.runs; run++)
+        // run 0 warms up page cache, runc and jshimd's JIT; its samples are dropped
+        for (int run = 0; run <= c.runs; run++)
             for (String payload : List.of("lines", "oneline"))
                 for (String v : List.of("pipe", "conmon", "jshim")) {
                     if (!ph.usable("log", v)) continue;
@@ -53,10 +54,14 @@ final class LogPhase {
                 }
     }
 
+    private void add(String v, String payload, int run, String metric, double value) {
+        if (run > 0) r.add("log", v, payload, run, metric, value);
+    }
+
     private void record(String v, String payload, int run, double seconds) {
         double mib = c.payloadBytes / 1048576.0;
-        r.add("log", v, payload, run, "mib_s", mib / seconds);
-        System.err.printf("bench: log run %d %s %s: %.1f MiB/s%n", run, payload, v, mib / seconds);
+        add(v, payload, run, "mib_s", mib / seconds);
+        System.err.printf("bench: log run %d (0 = warm-up) %s %s: %.1f MiB/s%n", run, payload, v, mib / seconds);
     }
 
     private void pipe(int run, String payload) {
@@ -110,12 +115,12 @@ final class LogPhase {
         if (why == null) {
             record(v, payload, run, secs);
             double gib = c.payloadBytes / 1073741824.0;
-            if (launcher >= 0) r.add("log", v, payload, run, "launcher_cpu_s_gib", launcher / c.clkTck / gib);
-            if (d0 >= 0 && d1 >= 0) r.add("log", v, payload, run, "daemon_cpu_s_gib", (d1 - d0) / c.clkTck / gib);
+            if (launcher >= 0) add(v, payload, run, "launcher_cpu_s_gib", launcher / c.clkTck / gib);
+            if (d0 >= 0 && d1 >= 0) add(v, payload, run, "daemon_cpu_s_gib", (d1 - d0) / c.clkTck / gib);
             if (launcher >= 0 && (kind == Shim.Kind.CONMON || (d0 >= 0 && d1 >= 0)))
-                r.add("log", v, payload, run, "cpu_s_gib", (launcher + Math.max(0, d1 - d0)) / c.clkTck / gib);
+                add(v, payload, run, "cpu_s_gib", (launcher + Math.max(0, d1 - d0)) / c.clkTck / gib);
             else r.note("log/" + v + ": CPU time not available (monitor pid " + cr.shimPid() + ", daemon pid " + d + ")");
-            r.add("log", v, payload, run, "log_bytes", size);
+            add(v, payload, run, "log_bytes", size);
         }
         String p = s.remove(cr);
         if (p != null) r.note("cleanup of " + v + " " + cr.id() + ": " + p);

@@ -30,7 +30,7 @@ final class Results {
     synchronized void add(String phase, String variant, String param, int run, String metric, double value) {
         samples.computeIfAbsent(key(phase, variant, param, metric), k -> new ArrayList<>()).add(value);
         String line = String.join(",", phase, variant, param, Integer.toString(run), metric,
-                                  String.format(Locale.ROOT, "%.6g", value)) + "\n";
+                                  String.format(Locale.ROOT, "%.10g", value)) + "\n";
         try {
             Files.writeString(csv, line, StandardOpenOption.APPEND);
         } catch (IOException e) {
