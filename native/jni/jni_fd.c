@@ -136,7 +136,7 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_memfdCreate(JNIEnv *env,
 								  jclass cls JSHIM_UNUSED,
 								  jstring name)
 {
-	JSHIM_AUTO_STR s;
+	JSHIM_AUTO_STR s = { 0 };
 	int ret = jshim_str_get(env, name, &s);
 	if (ret < 0)
 		return ret;

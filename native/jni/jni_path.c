@@ -20,7 +20,7 @@ JNIEXPORT jstring JNICALL Java_io_jshim_nativeio_Native_strerror(JNIEnv *env,
 JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_open(JNIEnv *env, jclass cls JSHIM_UNUSED,
 							   jstring path, jint flags, jint mode)
 {
-	JSHIM_AUTO_STR p;
+	JSHIM_AUTO_STR p = { 0 };
 	int ret = jshim_str_get(env, path, &p);
 	if (ret < 0)
 		return ret;
@@ -31,8 +31,8 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_open(JNIEnv *env, jclass cl
 JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_rename(JNIEnv *env, jclass cls JSHIM_UNUSED,
 							     jstring from, jstring to)
 {
-	JSHIM_AUTO_STR f;
-	JSHIM_AUTO_STR t;
+	JSHIM_AUTO_STR f = { 0 };
+	JSHIM_AUTO_STR t = { 0 };
 	int ret = jshim_str_get(env, from, &f);
 	if (ret < 0)
 		return ret;
@@ -45,7 +45,7 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_rename(JNIEnv *env, jclass 
 JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_unlink(JNIEnv *env, jclass cls JSHIM_UNUSED,
 							     jstring path)
 {
-	JSHIM_AUTO_STR p;
+	JSHIM_AUTO_STR p = { 0 };
 	int ret = jshim_str_get(env, path, &p);
 	if (ret < 0)
 		return ret;
@@ -56,7 +56,7 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_lstatMode(JNIEnv *env,
 								jclass cls JSHIM_UNUSED,
 								jstring path)
 {
-	JSHIM_AUTO_STR p;
+	JSHIM_AUTO_STR p = { 0 };
 	int ret = jshim_str_get(env, path, &p);
 	if (ret < 0)
 		return ret;

@@ -28,7 +28,7 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_unixListen(JNIEnv *env,
 								 jstring path, jint type,
 								 jint backlog)
 {
-	JSHIM_AUTO_STR p;
+	JSHIM_AUTO_STR p = { 0 };
 	struct sockaddr_un addr;
 	int ret = jshim_str_get(env, path, &p);
 	if (ret < 0)
@@ -65,7 +65,7 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_unixConnect(JNIEnv *env,
 								  jclass cls JSHIM_UNUSED,
 								  jstring path, jint type)
 {
-	JSHIM_AUTO_STR p;
+	JSHIM_AUTO_STR p = { 0 };
 	struct sockaddr_un addr;
 	int ret = jshim_str_get(env, path, &p);
 	if (ret < 0)
