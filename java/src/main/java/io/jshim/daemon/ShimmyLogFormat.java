@@ -1,6 +1,7 @@
 package io.jshim.daemon;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * shimmy's log records: the chunk is split on {@code \n}; every non-empty part becomes
@@ -15,6 +16,14 @@ final class ShimmyLogFormat implements LogFormat {
     private static final byte R2 = (byte) 0xBD;
 
     /** "<ts> stdout " for the current chunk; reused, so no allocation per chunk or line. */
+    private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGH_BITS = 0x8080808080808080L;
+
+    /** A little-endian view of the last source buffer, for 8-byte scans. */
+    private ByteBuffer lastSrc;
+    private ByteBuffer le;
+
     private final byte[] prefix = new byte[Rfc3339.MAX_LENGTH + STDOUT_TAG.length];
 
     @Override
@@ -23,16 +32,42 @@ final class ShimmyLogFormat implements LogFormat {
         byte[] tag = stream == STDERR ? STDERR_TAG : STDOUT_TAG;
         System.arraycopy(tag, 0, prefix, n, tag.length);
         int prefixLen = n + tag.length;
+        if (src != lastSrc) {
+            lastSrc = src;
+            le = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        }
         int end = pos + len;
         int i = pos;
         while (i < end) {
+            // find the newline 8 bytes at a time, noting whether any byte is non-ASCII
             int nl = i;
-            while (nl < end && src.get(nl) != '\n') {
-                nl++;
+            long high = 0;
+            while (nl + 8 <= end) {
+                long x = le.getLong(nl);
+                long y = x ^ NEWLINES;
+                long m = (y - ONES) & ~y & HIGH_BITS; // exact for the lowest (first) match
+                if (m != 0) {
+                    int k = Long.numberOfTrailingZeros(m) >>> 3;
+                    high |= x & ((1L << (k * 8)) - 1);
+                    nl += k;
+                    break;
+                }
+                high |= x;
+                nl += 8;
+            }
+            if (nl + 8 > end || le.get(nl) != '\n') {
+                while (nl < end && le.get(nl) != '\n') {
+                    high |= le.get(nl) & 0xFF;
+                    nl++;
+                }
             }
             if (nl > i) {
                 out.put(prefix, 0, prefixLen);
-                appendLossy(src, i, nl, out);
+                if ((high & HIGH_BITS) == 0) {
+                    out.put(src, i, nl - i);
+                } else {
+                    appendLossy(src, i, nl, out);
+                }
                 out.put((byte) '\n');
             }
             i = nl + 1;

@@ -96,7 +96,7 @@ class DaemonInProcessTest {
     private static List<String> texts(Path log, String stream) throws Exception {
         return Files.readAllLines(log, StandardCharsets.UTF_8).stream()
                 .map(RECORD::matcher)
-                .peek(m -> assertTrue(m.matches(), "malformed record " + m))
+                .peek(m -> assertTrue(m.matches(), () -> "malformed record " + m))
                 .filter(m -> stream == null || m.group(2).equals(stream))
                 .map(m -> m.group(3))
                 .toList();

@@ -96,4 +96,35 @@ class ShimmyLogFormatTest {
         }
         assertEquals(want.toString(), format(in.toString().getBytes(StandardCharsets.UTF_8), LogFormat.STDOUT));
     }
+
+    @Test
+    void wordScanAgreesWithBytewiseReference() {
+        java.util.Random rnd = new java.util.Random(7);
+        byte[] alphabet = {'a', 'b', ' ', '\n', '\n', '\r', (byte) 0xC3, (byte) 0xA9, (byte) 0xE2, (byte) 0x82,
+            (byte) 0xAC, (byte) 0xF0, (byte) 0x9F, (byte) 0xFF, 0x0A ^ 0x01, 0x0B, (byte) 0x8A};
+        for (int round = 0; round < 2000; round++) {
+            byte[] chunk = new byte[rnd.nextInt(70)];
+            boolean ascii = rnd.nextBoolean();
+            for (int i = 0; i < chunk.length; i++) {
+                chunk[i] = alphabet[rnd.nextInt(ascii ? 5 : alphabet.length)];
+            }
+            StringBuilder want = new StringBuilder();
+            int start = 0;
+            for (int i = 0; i <= chunk.length; i++) {
+                if (i == chunk.length || chunk[i] == '\n') {
+                    if (i > start) {
+                        ByteBuffer src = ByteBuffer.allocateDirect(chunk.length);
+                        src.put(0, chunk);
+                        ByteSink line = new ByteSink(16);
+                        ShimmyLogFormat.appendLossy(src, start, i, line);
+                        byte[] b = new byte[line.size()];
+                        line.buffer().get(line.start(), b);
+                        want.append(TS).append(" stdout ").append(new String(b, StandardCharsets.UTF_8)).append('\n');
+                    }
+                    start = i + 1;
+                }
+            }
+            assertEquals(want.toString(), format(chunk, LogFormat.STDOUT), "round " + round);
+        }
+    }
 }
