@@ -31,7 +31,7 @@ cleanup() {
 	"$runc" --root "$runc_root" delete -f "$cid" >/dev/null 2>&1
 	# the daemon this test started: the only process running the unpacked jar
 	for p in /proc/[0-9]*; do
-		if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "-jar $root/"; then
+		if tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -- "-jar $root/"; then
 			kill -TERM "${p#/proc/}" 2>/dev/null
 		fi
 	done
