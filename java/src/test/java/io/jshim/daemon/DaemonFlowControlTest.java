@@ -1,0 +1,160 @@
+package io.jshim.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jshim.nativeio.Errno;
+import io.jshim.nativeio.Native;
+import io.jshim.protocol.Protocol;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Slow attach clients and a container that does not read its stdin never block the daemon. */
+@Tag("unit")
+class DaemonFlowControlTest {
+    @TempDir
+    Path dir;
+
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void waitFor(Check c, String what) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!c.ok()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+            Thread.sleep(2);
+        }
+    }
+
+    private static int attach(FakeLauncher l, DaemonHarness d, int expectedClients) throws Exception {
+        int fd = Errno.check(Native.unixConnect(l.attach.toString(), Native.SOCK_STREAM), "connect", l.attach);
+        Errno.check(Native.setNonBlocking(fd, true), "fcntl", "attach");
+        waitFor(() -> clients(l, d) == expectedClients, "attach client accepted");
+        return fd;
+    }
+
+    private static int clients(FakeLauncher l, DaemonHarness d) throws Exception {
+        return d.onLoop(() -> {
+            Container c = d.daemon.container(l.id);
+            return c == null || c.attach() == null ? -1 : c.attach().clientCount();
+        });
+    }
+
+    @Test
+    void aClientThatNeverReadsIsDroppedAndTheLogGoesOn() throws Exception {
+        try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = new FakeLauncher(dir, "f1", false)) {
+            l.connect(d.socket);
+            l.hello(0, Protocol.STATE_RUNNING, 0);
+            assertEquals(Protocol.MSG_READY, l.receive(2000)[0]);
+            int sleeper = attach(l, d, 1);
+            int reader = attach(l, d, 2);
+            int total = 8 << 20;
+            Thread writer = new Thread(() -> {
+                try {
+                    String line = "x".repeat(1023) + "\n";
+                    StringBuilder sb = new StringBuilder();
+                    for (int i = 0; i < 64; i++) {
+                        sb.append(line);
+                    }
+                    for (int i = 0; i < total / sb.length(); i++) {
+                        FakeLauncher.writeAll(l.out[1], sb.toString());
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            writer.start();
+            // the reader keeps up and keeps its connection
+            ByteBuffer b = ByteBuffer.allocateDirect(1 << 16);
+            long got = 0;
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            long idleSince = System.nanoTime();
+            while (System.nanoTime() < deadline) {
+                int n = Native.read(reader, b, 0, b.capacity());
+                if (n > 0) {
+                    got += n;
+                    idleSince = System.nanoTime();
+                } else {
+                    assertEquals(-Native.EAGAIN, n);
+                    if (l.committed(1) == total && System.nanoTime() - idleSince > 300_000_000L) {
+                        break; // everything is logged and nothing more arrives
+                    }
+                    Thread.sleep(1);
+                }
+            }
+            writer.join(10000);
+            waitFor(() -> l.committed(1) == total, "all output committed");
+            assertEquals(1, clients(l, d), "the client that never read was dropped, the reader stays");
+            assertTrue(got >= total, "the reader got every payload byte plus frame types: " + got);
+            Native.close(sleeper);
+            Native.close(reader);
+        }
+    }
+
+    @Test
+    void stdinBackPressurePausesClientsUntilTheContainerReads() throws Exception {
+        try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = new FakeLauncher(dir, "f2", true)) {
+            l.connect(d.socket);
+            l.hello(l.flags(false), Protocol.STATE_RUNNING, 0);
+            assertEquals(Protocol.MSG_READY, l.receive(2000)[0]);
+            int client = attach(l, d, 1);
+            int total = 3 << 20;
+            ByteBuffer data = ByteBuffer.allocateDirect(total);
+            for (int i = 0; i < total; i++) {
+                data.put(i, (byte) (i * 31 + 7));
+            }
+            // the container does not read: the daemon queues up to the bound, then stops reading
+            int sent = 0;
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                int n = Native.write(client, data, sent, total - sent);
+                if (n > 0) {
+                    sent += n;
+                    if (sent == total) {
+                        break;
+                    }
+                } else {
+                    assertEquals(-Native.EAGAIN, n);
+                    if (d.onLoop(() -> d.daemon.container(l.id).attach().inputPaused())) {
+                        break;
+                    }
+                    Thread.sleep(1);
+                }
+            }
+            assertTrue(d.onLoop(() -> d.daemon.container(l.id).attach().inputPaused()), "input paused");
+            assertTrue(sent < total, "the client is blocked by back-pressure");
+            // the container starts reading: everything arrives, in order
+            Errno.check(Native.setNonBlocking(l.in[0], true), "fcntl", "stdin");
+            ByteBuffer in = ByteBuffer.allocateDirect(1 << 16);
+            int received = 0;
+            deadline = System.nanoTime() + 20_000_000_000L;
+            while (received < total) {
+                assertTrue(System.nanoTime() < deadline, "stdin stalled at " + received);
+                if (sent < total) {
+                    int n = Native.write(client, data, sent, total - sent);
+                    if (n > 0) {
+                        sent += n;
+                    }
+                }
+                int n = Native.read(l.in[0], in, 0, in.capacity());
+                if (n > 0) {
+                    for (int i = 0; i < n; i++) {
+                        if (in.get(i) != data.get(received + i)) {
+                            throw new AssertionError("stdin byte " + (received + i) + " differs");
+                        }
+                    }
+                    received += n;
+                } else {
+                    Thread.sleep(1);
+                }
+            }
+            assertEquals(total, received);
+            waitFor(() -> !d.onLoop(() -> d.daemon.container(l.id).attach().inputPaused()), "input resumed");
+            Native.close(client);
+        }
+    }
+}
