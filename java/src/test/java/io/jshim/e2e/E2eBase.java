@@ -30,13 +30,17 @@ abstract class E2eBase {
 
     /** A successful create: main exit 0, success report, pidfile pid = a live shim. */
     static Shim.Result createOk(Shim shim) throws IOException {
+        long t0 = System.nanoTime();
         Shim.Result r = shim.run();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(0, r.mainExit, () -> "main exit code; " + r);
+        assertTrue(ms < 10_000, () -> "create (main exit + report) took " + ms + " ms, conmand allows 10 s");
         Report rep = r.report();
         assertTrue(rep.isSuccess(), () -> "report is not a container_pid report: " + r);
         int shimPid = r.shimPid();
         assertTrue(Procs.alive(shimPid), () -> "the shim " + shimPid + " is not alive after create");
         assertEquals(shim.c.containerPid(), rep.pid, "report pid vs --container-pidfile");
+        assertTrue(Procs.alive((int) rep.pid), () -> "the container " + rep.pid + " is not alive after create");
         assertTrue(Files.exists(shim.c.logFile), "log file exists after create");
         assertTrue(Files.exists(shim.c.attachFile), "attach socket exists after create");
         assertFalse(Files.exists(shim.c.exitFile), "no exit file before the container ran");

@@ -58,6 +58,27 @@ class ExitFileE2eTest extends E2eBase {
         assertEquals("stopped", fx.runc.state(c.id));
     }
 
+    /** conman reads the exit file as soon as runc says stopped (polls every 250 ms). */
+    @Test
+    void exitFileReadyWhenRuncSaysStopped() throws Exception {
+        Container c = fx.container("sh", "-c", "sleep 0.3; exit 3");
+        Shim.Result r = createOk(fx.shim(c));
+        fx.runc.start(c.id);
+        assertTrue(Wait.until(10_000, () -> {
+            try {
+                return "stopped".equals(fx.runc.state(c.id));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }), "runc says stopped");
+        long t0 = System.nanoTime();
+        ExitFile e = c.awaitExitFile(250);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(3, e.exitCode, e.raw);
+        assertTrue(ms < 250, "exit file " + ms + " ms after runc said stopped");
+        assertShimGone(r);
+    }
+
     @Test
     void containerHasExactlyStdio() throws Exception {
         Container c = fx.container("sh", "-c", "ls /proc/$$/fd");
