@@ -275,8 +275,11 @@ public final class EventLoop implements AutoCloseable {
             int ev = events.getInt(i * Native.EPOLL_EVENT_SIZE);
             long token = events.getLong(i * Native.EPOLL_EVENT_SIZE + 8);
             if (token == WAKE_TOKEN) {
+                // Drain first, then re-arm: a wakeup() that lands after the read writes the
+                // eventfd again; one that found the flag still set added its task before, and
+                // runTasks() runs after this dispatch, so it is not lost.
+                Native.eventfdRead(wakeFd); // EAGAIN is fine: nothing was pending
                 wakePending.set(false);
-                Native.eventfdRead(wakeFd); // EAGAIN is fine: someone else drained it
                 continue;
             }
             Registration reg = byToken.get(token);
