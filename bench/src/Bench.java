@@ -15,7 +15,7 @@ public final class Bench {
     static final class Ctx {
         Path work, results, rootfs, template, reapLog, runcRoot, jshimdSocket, payloadDir;
         String runc, conmon, jshim, jshimd, spawn;
-        int runs;
+        int runs, createRuns;
         boolean quick;
         long payloadBytes;
         int[] memoryNs;
@@ -48,6 +48,7 @@ public final class Bench {
         c.jshimd = need(a, "jshimd");
         c.spawn = need(a, "spawn");
         c.runs = Integer.parseInt(a.getOrDefault("runs", c.quick ? "2" : "5"));
+        c.createRuns = 4 * c.runs; // one create sample is cheap and this host is noisy
         c.payloadBytes = c.quick ? 32L << 20 : 256L << 20;
         c.memoryNs = c.quick ? new int[] {1, 10} : new int[] {1, 10, 50, 200};
         c.scaleCount = c.quick ? 24 : 200;

@@ -52,7 +52,7 @@ final class Phases {
         String[] variants = {"runc", "conmon", "jshim-cold", "jshim-warm"};
         // one discarded round so that page cache and runc's first-run costs hit nobody
         for (Shim.Kind k : Shim.Kind.values()) removeNoting(s.create(k, SLEEP));
-        for (int run = 1; run <= c.runs; run++) {
+        for (int run = 1; run <= c.createRuns; run++) {
             Map<String, Double> us = new HashMap<>();
             for (String v : variants) {
                 if (!usable("create", v)) continue;
@@ -73,7 +73,7 @@ final class Phases {
             for (String v : variants)
                 if (base != null && us.containsKey(v) && !v.equals("runc"))
                     r.add("create", v, "", run, "overhead_us", us.get(v) - base);
-            System.err.printf("bench: create run %d/%d: %s%n", run, c.runs, us);
+            System.err.printf("bench: create run %d/%d: %s%n", run, c.createRuns, us);
         }
     }
 

@@ -22,8 +22,8 @@ final class Table {
         t.append("## jshim vs conmon, ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
             .substring(0, 16)).append(c.quick ? " (--quick)" : "").append("\n\n");
         t.append("Machine: ").append(machine).append(".\n\n");
-        t.append(f("%d interleaved runs per benchmark (A,B,C,A,B,C…); every cell is the median (min–max) over "
-            + "runs. Took %.1f min. Raw samples: `samples.csv`.%n%n", c.runs, minutes));
+        t.append(f("%d interleaved runs per benchmark (A,B,C,A,B,C…; %d for create latency); every cell is the median "
+            + "(min–max) over runs. Took %.1f min. Raw samples: `samples.csv`.%n%n", c.runs, c.createRuns, minutes));
 
         String sp = "N=" + c.scaleCount;
         if (c.phases.contains("create")) create(t, r);
@@ -66,7 +66,10 @@ final class Table {
             read and the shim's first process has exited; bare runc is timed to the exit of `runc create`. Cold = \
             jshimd killed before the sample. Memory: `Pss` of /proc/PID/smaps_rollup of every monitor process \
             (conmon's `-P` pid, jshim's `--shimmy-pidfile` pid) and of the jshimd java process, 1 s after the last \
-            create (a fresh jshimd for every N). Log CPU: utime+stime of the monitor read from /proc/PID/stat while \
+            create (a fresh jshimd for every N). Log: the container runs busybox `cat` of a payload file \
+            bind-mounted read-only at /run (busybox `yes | head -c` makes only ~140 MiB/s here, slower than the \
+            shims); the limit is `busybox cat payload | busybox cat > file` on the host; one discarded warm-up \
+            round first. Log CPU: utime+stime of the monitor read from /proc/PID/stat while \
             it is a zombie (the benchmark runs under a subreaper that logs it before reaping, so nothing is lost at \
             exit and the container's CPU, a child, is not included), plus jshimd's utime+stime (all threads) \
             before `runc start` and after the exit file. Scale: wall time of creating all containers with 8 \
