@@ -19,6 +19,8 @@ final class OutputPump implements EventLoop.Handler {
     /** Flush formatted records to the log once this many bytes are pending. */
     private static final int FLUSH_AT = 256 * 1024;
     private static final long SPLICE_MAX = 1 << 20;
+    /** What a drain takes from the pipe beyond the spool backlog (pipes hold at most 1 MiB by default). */
+    static final long DRAIN_EXTRA = 16L << 20;
 
     private final Container container;
     private final int stream; // LogFormat.STDOUT or STDERR, also the attach frame type
@@ -66,9 +68,12 @@ final class OutputPump implements EventLoop.Handler {
         pump(BUDGET);
     }
 
-    /** Splices and processes everything readable now, without a budget (after EXITED). */
+    /**
+     * After EXITED: splices and processes what is readable now. Bounded, so a process outside
+     * the container that keeps writing into the pipe cannot hold the exit file up.
+     */
     void drain() {
-        pump(Long.MAX_VALUE);
+        pump(position - done + DRAIN_EXTRA);
     }
 
     /** Stops watching the pipe; the fd itself is closed by the container's release(). */
