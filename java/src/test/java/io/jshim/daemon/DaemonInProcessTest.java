@@ -197,10 +197,12 @@ class DaemonInProcessTest {
     @Test
     void helloAfterExitWrittenOnlyAnswersDone() throws Exception {
         try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = new FakeLauncher(dir, "c5", false)) {
+            FakeLauncher.writeAll(l.out[1], "last words\n");
             l.connect(d.socket);
             l.hello(0, Protocol.STATE_EXITED, 9);
             assertEquals(Protocol.MSG_READY, l.receive(2000)[0]);
             assertEquals(Protocol.MSG_DONE, l.receive(2000)[0]);
+            assertEquals(List.of("last words"), texts(l.log, null), "output is drained before the exit file");
             String first = Files.readString(l.exit);
             assertTrue(first.endsWith("\"reason\": \"signaled\", \"signal\": 9}"), first);
             Files.writeString(l.exit, "untouched");
@@ -307,6 +309,26 @@ class DaemonInProcessTest {
             // lines may be split at chunk boundaries; joined back, the texts give the payload
             String joined = String.join("", texts(l.log, "stdout"));
             assertEquals(payload.replace("\n", ""), joined);
+        }
+    }
+
+    @Test
+    void exitFileIsRetriedUntilItCanBeWritten() throws Exception {
+        Path exits = dir.resolve("exits");
+        try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = new FakeLauncher(dir, "c11", false)) {
+            Path exit = exits.resolve("c11");
+            l.connect(d.socket);
+            l.exit = exit;
+            l.hello(0, Protocol.STATE_RUNNING, 0);
+            assertEquals(Protocol.MSG_READY, l.receive(2000)[0]);
+            l.exited(0);
+            Thread.sleep(150); // the first attempts fail: the directory does not exist yet
+            assertFalse(Files.exists(exit));
+            Files.createDirectories(exits);
+            assertEquals(Protocol.MSG_DONE, l.receive(5000)[0]);
+            assertTrue(Files.readString(exit).endsWith("\"reason\": \"exited\", \"exitCode\": 0}"));
+            assertEquals(Protocol.JOURNAL_LOG_OPENED | Protocol.JOURNAL_EXIT_WRITTEN,
+                    l.journalInt(Protocol.JOURNAL_OFF_FLAGS));
         }
     }
 }

@@ -17,7 +17,8 @@ import java.nio.file.Path;
 final class FakeLauncher implements AutoCloseable {
     final String id;
     final Path log;
-    final Path exit;
+    /** Where the daemon is told to write the exit file; a test may point it elsewhere before hello(). */
+    Path exit;
     final Path attach;
     final int journal;
     final ByteBuffer journalBuf;
