@@ -162,6 +162,16 @@ final class AttachClient implements EventLoop.Handler {
         server.container().inputSessionEnded();
     }
 
+    /** Dropped while serving (write error, hang-up, backlog): its input session ends too. */
+    void disconnect() {
+        if (input && fd >= 0) {
+            input = false;
+            server.container().inputSessionEnded();
+        }
+        close();
+    }
+
+    /** Closes the connection once; at teardown, without ending an input session. */
     void close() {
         if (fd >= 0) {
             server.container().loop().remove(fd);

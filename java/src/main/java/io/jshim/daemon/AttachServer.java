@@ -96,7 +96,7 @@ final class AttachServer implements EventLoop.Handler {
                 i++;
             } else {
                 clients.remove(i);
-                c.close();
+                c.disconnect();
             }
         }
     }
@@ -104,7 +104,7 @@ final class AttachServer implements EventLoop.Handler {
     /** Drops one client (write error, hang-up or backlog too big). */
     void drop(AttachClient client) {
         if (clients.remove(client)) {
-            client.close();
+            client.disconnect();
         }
     }
 
