@@ -66,8 +66,7 @@ final class AttachClient implements EventLoop.Handler {
                 Daemon.LOG.warn("{}: attach client is {} bytes behind; disconnecting it", id(), backlog.size());
                 return false;
             }
-            backlog.put(frame, pos, len);
-            return true;
+            return queue(frame, pos, len);
         }
         int n;
         do {
@@ -82,12 +81,25 @@ final class AttachClient implements EventLoop.Handler {
             Daemon.LOG.debug("{}: attach client write: {}", id(), Native.strerror(-n));
             return false;
         }
-        if (backlog == null) {
-            backlog = new ByteSink(len - n);
+        if (!queue(frame, pos + n, len - n)) {
+            return false;
         }
-        backlog.put(frame, pos + n, len - n);
         updateEvents();
         return true;
+    }
+
+    /** Appends to the backlog; false (drop the client) when direct memory runs out. */
+    private boolean queue(ByteBuffer frame, int pos, int len) {
+        try {
+            if (backlog == null) {
+                backlog = new ByteSink(len);
+            }
+            backlog.put(frame, pos, len);
+            return true;
+        } catch (OutOfMemoryError e) {
+            Daemon.LOG.error("{}: no memory for an attach client backlog; disconnecting it", id());
+            return false;
+        }
     }
 
     @Override
