@@ -162,6 +162,12 @@ final class Procs {
         return f == null ? -1 : Integer.parseInt(f[3]);
     }
 
+    /** The command name from /proc/PID/comm (kept for zombies, unlike cmdline). */
+    static String comm(int pid) {
+        String s = read(Path.of("/proc/" + pid + "/comm"));
+        return s == null ? "?" : s.trim();
+    }
+
     static String cmdline(int pid) {
         String s = read(Path.of("/proc/" + pid + "/cmdline"));
         return s == null ? "" : s.replace('\0', ' ');
