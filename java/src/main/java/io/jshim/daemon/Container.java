@@ -67,6 +67,11 @@ final class Container {
         return log;
     }
 
+    /** The record format HELLO asked for (the decoder accepts only known formats). */
+    LogFormat logFormat() {
+        return daemon.scratch().shimmyFormat; // JSHIM_LOG_SHIMMY; k8s-file would be chosen here
+    }
+
     AttachServer attach() {
         return attach;
     }

@@ -112,7 +112,7 @@ final class OutputPump implements EventLoop.Handler {
             }
             Instant now = Instant.now();
             frame.put(0, (byte) stream);
-            s.shimmyFormat.format(frame, 1, n, stream, now.getEpochSecond(), now.getNano(), s.logRecords);
+            container.logFormat().format(frame, 1, n, stream, now.getEpochSecond(), now.getNano(), s.logRecords);
             container.attach().broadcast(frame, 0, n + 1);
             done += n;
             processed += n;
