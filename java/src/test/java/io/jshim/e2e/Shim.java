@@ -51,6 +51,12 @@ final class Shim {
     final Container c;
     String logLevel = "TRACE";
     final List<String> runtimeArgs = new ArrayList<>();
+    /** Every valued flag as one --flag=VALUE element instead of two elements. */
+    boolean equalsForm;
+    /** Quoted runtime args as two elements (older conman) instead of --runtime-arg='...'. */
+    boolean separateRuntimeArgs;
+    /** Extra argv elements, inserted before --syncpipe-fd. */
+    final List<String> extra = new ArrayList<>();
     boolean stdin;
     boolean stdinOnce;
     /** Flags to leave out, e.g. "--bundle" (with their value). */
@@ -80,7 +86,7 @@ final class Shim {
         addFlags(argv, flags);
         if (!omit.contains("--runtime-arg")) {
             for (String ra : runtimeArgs) {
-                if (ra.startsWith("'")) {
+                if (equalsForm || (ra.startsWith("'") && !separateRuntimeArgs)) {
                     argv.add("--runtime-arg=" + ra);
                 } else {
                     argv.add("--runtime-arg");
@@ -102,6 +108,7 @@ final class Shim {
         if (stdinOnce) {
             argv.add("--stdin-once");
         }
+        argv.addAll(extra);
         if (!envOnlySyncpipe && !omit.contains("--syncpipe-fd")) {
             argv.add("--syncpipe-fd");
             argv.add("3");
@@ -113,9 +120,15 @@ final class Shim {
 
     private void addFlags(List<String> argv, Map<String, String> flags) {
         for (Map.Entry<String, String> e : flags.entrySet()) {
-            if (!omit.contains(e.getKey())) {
+            if (omit.contains(e.getKey())) {
+                continue;
+            }
+            String value = override.getOrDefault(e.getKey(), e.getValue());
+            if (equalsForm) {
+                argv.add(e.getKey() + "=" + value);
+            } else {
                 argv.add(e.getKey());
-                argv.add(override.getOrDefault(e.getKey(), e.getValue()));
+                argv.add(value);
             }
         }
     }
