@@ -4,6 +4,7 @@ import io.jshim.nativeio.Errno;
 import io.jshim.nativeio.Native;
 import io.jshim.nativeio.NativeIoException;
 import io.jshim.protocol.Protocol;
+import java.nio.ByteBuffer;
 
 /**
  * The container log, opened append-only. The first daemon to serve a container creates and
@@ -57,29 +58,41 @@ final class LogFile {
         return size;
     }
 
-    /** Writes everything in the sink and empties it. A failing log is reported once, then skipped. */
-    void write(ByteSink sink) {
-        while (!sink.isEmpty() && fd >= 0) {
-            int n = Native.write(fd, sink.buffer(), sink.start(), sink.size());
-            if (n == -Native.EINTR) {
-                continue;
-            }
-            if (n < 0) {
-                if (!broken) {
-                    Daemon.LOG.error("write log {}: {}; output is being lost", path, Native.strerror(-n));
-                    broken = true;
+    /**
+     * Writes every record in {@code records} through {@code staging} and empties it. A failing
+     * log is reported once, then skipped (the records are lost, the container is not blocked).
+     */
+    void write(LogBuffer records, ByteBuffer staging) {
+        int from = 0;
+        int total = records.size();
+        while (from < total && fd >= 0) {
+            int len = Math.min(total - from, staging.capacity());
+            records.copyTo(from, staging, 0, len);
+            int off = 0;
+            while (off < len) {
+                int n = Native.write(fd, staging, off, len - off);
+                if (n == -Native.EINTR) {
+                    continue;
                 }
-                break;
+                if (n < 0) {
+                    if (!broken) {
+                        Daemon.LOG.error("write log {}: {}; output is being lost", path, Native.strerror(-n));
+                        broken = true;
+                    }
+                    records.clear();
+                    return;
+                }
+                if (broken) {
+                    Daemon.LOG.info("write log {}: works again", path);
+                    broken = false;
+                }
+                size += n;
+                off += n;
             }
-            if (broken) {
-                Daemon.LOG.info("write log {}: works again", path);
-                broken = false;
-            }
-            size += n;
-            sink.consume(n);
+            from += len;
         }
-        sink.clear();
-        sink.shrinkIfEmpty(1 << 20);
+        records.clear();
+        records.shrinkIfEmpty(1 << 20);
     }
 
     void close() {

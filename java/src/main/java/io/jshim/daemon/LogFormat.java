@@ -1,7 +1,5 @@
 package io.jshim.daemon;
 
-import java.nio.ByteBuffer;
-
 /** Turns one output chunk into log records. Implementations must not allocate per line. */
 interface LogFormat {
     int STDOUT = 1;
@@ -11,5 +9,5 @@ interface LogFormat {
      * Appends the records for chunk bytes src[pos..pos+len) of {@code stream} (STDOUT or
      * STDERR), read at the given UTC time, to {@code out}.
      */
-    void format(ByteBuffer src, int pos, int len, int stream, long epochSecond, int nanos, ByteSink out);
+    void format(byte[] src, int pos, int len, int stream, long epochSecond, int nanos, LogBuffer out);
 }

@@ -47,7 +47,8 @@ final class OutputPump implements EventLoop.Handler {
     void start(EventLoop loop) throws NativeIoException {
         position = Errno.check(Native.lseek(spoolFd, 0, Native.SEEK_CUR), "lseek", name() + " spool");
         if (done > position) {
-            Daemon.LOG.warn("{}: committed offset {} is past the spool end {}; resuming at the end",
+            // a daemon was killed between rewinding the spool and committing offset 0
+            Daemon.LOG.debug("{}: committed offset {} is past the spool end {}; the spool was rewound",
                     name(), done, position);
             done = position;
         }
@@ -112,18 +113,23 @@ final class OutputPump implements EventLoop.Handler {
             }
             Instant now = Instant.now();
             frame.put(0, (byte) stream);
-            container.logFormat().format(frame, 1, n, stream, now.getEpochSecond(), now.getNano(), s.logRecords);
+            frame.get(1, s.chunk, 0, n);
+            container.logFormat().format(s.chunk, 0, n, stream, now.getEpochSecond(), now.getNano(), s.logRecords);
             container.attach().broadcast(frame, 0, n + 1);
             done += n;
             processed += n;
             if (s.logRecords.size() >= FLUSH_AT) {
-                container.log().write(s.logRecords);
+                container.log().write(s.logRecords, s.logStaging);
             }
         }
         if (processed > 0) {
-            container.log().write(s.logRecords);
+            container.log().write(s.logRecords, s.logStaging);
             container.commit();
-            punch();
+            if (done == position) {
+                rewind();
+            } else {
+                punch();
+            }
         }
         if (done < position && !continuationQueued && !failed) {
             continuationQueued = true;
@@ -158,6 +164,26 @@ final class OutputPump implements EventLoop.Handler {
             position += n;
             return true;
         }
+    }
+
+    /**
+     * Everything spooled is in the log and committed: move the spool's file position back to 0,
+     * so the next splice overwrites pages the memfd already has instead of allocating new ones
+     * (the allocation, not the copy, is what a growing spool costs), then commit offset 0.
+     * A daemon killed between the two finds its committed offset past the spool's end and
+     * clamps it (see {@link #start}): nothing is lost or repeated either way.
+     */
+    private void rewind() {
+        long r = Native.lseek(spoolFd, 0, Native.SEEK_SET);
+        if (r < 0) {
+            Daemon.LOG.warn("{}: lseek spool to 0: {}", name(), Native.strerror((int) -r));
+            punch();
+            return;
+        }
+        position = 0;
+        done = 0;
+        punched = 0;
+        container.commit();
     }
 
     private void punch() {

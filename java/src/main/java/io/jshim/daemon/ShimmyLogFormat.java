@@ -1,6 +1,7 @@
 package io.jshim.daemon;
 
-import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
@@ -11,31 +12,25 @@ import java.nio.ByteOrder;
 final class ShimmyLogFormat implements LogFormat {
     private static final byte[] STDOUT_TAG = {' ', 's', 't', 'd', 'o', 'u', 't', ' '};
     private static final byte[] STDERR_TAG = {' ', 's', 't', 'd', 'e', 'r', 'r', ' '};
-    private static final byte R0 = (byte) 0xEF;
-    private static final byte R1 = (byte) 0xBF;
-    private static final byte R2 = (byte) 0xBD;
+    private static final byte[] REPLACEMENT = {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD}; // U+FFFD
 
     /** "<ts> stdout " for the current chunk; reused, so no allocation per chunk or line. */
     private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
     private static final long ONES = 0x0101010101010101L;
     private static final long HIGH_BITS = 0x8080808080808080L;
 
-    /** A little-endian view of the last source buffer, for 8-byte scans. */
-    private ByteBuffer lastSrc;
-    private ByteBuffer le;
+    /** 8-byte little-endian loads from a byte[], for the newline scan. */
+    private static final VarHandle LONG_LE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final byte[] prefix = new byte[Rfc3339.MAX_LENGTH + STDOUT_TAG.length];
 
     @Override
-    public void format(ByteBuffer src, int pos, int len, int stream, long epochSecond, int nanos, ByteSink out) {
+    public void format(byte[] src, int pos, int len, int stream, long epochSecond, int nanos, LogBuffer out) {
         int n = Rfc3339.format(epochSecond, nanos, prefix, 0);
         byte[] tag = stream == STDERR ? STDERR_TAG : STDOUT_TAG;
         System.arraycopy(tag, 0, prefix, n, tag.length);
         int prefixLen = n + tag.length;
-        if (src != lastSrc) {
-            lastSrc = src;
-            le = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        }
         int end = pos + len;
         int i = pos;
         while (i < end) {
@@ -43,7 +38,7 @@ final class ShimmyLogFormat implements LogFormat {
             int nl = i;
             long high = 0;
             while (nl + 8 <= end) {
-                long x = le.getLong(nl);
+                long x = (long) LONG_LE.get(src, nl);
                 long y = x ^ NEWLINES;
                 long m = (y - ONES) & ~y & HIGH_BITS; // exact for the lowest (first) match
                 if (m != 0) {
@@ -55,32 +50,35 @@ final class ShimmyLogFormat implements LogFormat {
                 high |= x;
                 nl += 8;
             }
-            if (nl + 8 > end || le.get(nl) != '\n') {
-                while (nl < end && le.get(nl) != '\n') {
-                    high |= le.get(nl) & 0xFF;
+            if (nl + 8 > end || src[nl] != '\n') {
+                while (nl < end && src[nl] != '\n') {
+                    high |= src[nl] & 0xFF;
                     nl++;
                 }
             }
             if (nl > i) {
-                out.put(prefix, 0, prefixLen);
                 if ((high & HIGH_BITS) == 0) {
-                    out.put(src, i, nl - i);
+                    int textLen = nl - i;
+                    out.ensure(prefixLen + textLen + 1);
+                    out.put(prefix, 0, prefixLen);
+                    out.put(src, i, textLen);
+                    out.put((byte) '\n');
                 } else {
+                    out.put(prefix, 0, prefixLen);
                     appendLossy(src, i, nl, out);
+                    out.put((byte) '\n');
                 }
-                out.put((byte) '\n');
             }
             i = nl + 1;
         }
     }
 
     /** Appends src[from..to) as lossy UTF-8. */
-    static void appendLossy(ByteBuffer src, int from, int to, ByteSink out) {
+    static void appendLossy(byte[] src, int from, int to, LogBuffer out) {
         int copyFrom = from;
         int i = from;
         while (i < to) {
-            int b = src.get(i);
-            if (b >= 0) {
+            if (src[i] >= 0) {
                 i++;
                 continue;
             }
@@ -93,10 +91,7 @@ final class ShimmyLogFormat implements LogFormat {
             if (i > copyFrom) {
                 out.put(src, copyFrom, i - copyFrom);
             }
-            out.ensure(3);
-            out.putUnchecked(R0);
-            out.putUnchecked(R1);
-            out.putUnchecked(R2);
+            out.put(REPLACEMENT, 0, 3);
             i += bad;
             copyFrom = i;
         }
@@ -109,8 +104,8 @@ final class ShimmyLogFormat implements LogFormat {
      * For a non-ASCII lead byte at i: the length of the valid sequence there (> 0), or minus
      * the length of the maximal invalid subpart to replace with one U+FFFD (< 0).
      */
-    private static int validSequenceLength(ByteBuffer src, int i, int to) {
-        int b0 = src.get(i) & 0xFF;
+    private static int validSequenceLength(byte[] src, int i, int to) {
+        int b0 = src[i] & 0xFF;
         int need;
         int lo = 0x80;
         int hi = 0xBF;
@@ -137,7 +132,7 @@ final class ShimmyLogFormat implements LogFormat {
             if (i + k >= to) {
                 return -k; // truncated sequence
             }
-            int b = src.get(i + k) & 0xFF;
+            int b = src[i + k] & 0xFF;
             if (b < lo || b > hi) {
                 return -k;
             }

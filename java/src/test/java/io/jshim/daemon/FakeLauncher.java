@@ -118,6 +118,16 @@ final class FakeLauncher implements AutoCloseable {
         return journalBuf.getInt(off);
     }
 
+    /**
+     * True when every byte spooled for stream 1 (stdout) or 2 (stderr) is in the log and
+     * committed. The daemon rewinds a spool that it has caught up with, so the committed
+     * offset is not a byte count; compare it with the spool's file position instead.
+     */
+    boolean caughtUp(int stream) {
+        long position = Native.lseek(stream == 1 ? outSpool : errSpool, 0, Native.SEEK_CUR);
+        return position >= 0 && position == committed(stream);
+    }
+
     long committed(int field) {
         int cur = journalBuf.getInt(Protocol.JOURNAL_OFF_CURRENT);
         return journalBuf.getLong(Protocol.JOURNAL_OFF_SLOTS + cur * Protocol.JOURNAL_SLOT_SIZE + 8 * field);

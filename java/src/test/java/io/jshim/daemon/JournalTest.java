@@ -70,15 +70,16 @@ class JournalTest {
             LogFile log = LogFile.open(l.log.toString(), j);
             assertTrue(j.hasFlag(Protocol.JOURNAL_LOG_OPENED));
             assertEquals(0, Files.size(l.log), "the first open truncates, as shimmy does");
-            ByteSink sink = new ByteSink(64);
+            LogBuffer sink = new LogBuffer(64);
+            ByteBuffer staging = ByteBuffer.allocateDirect(4); // smaller than a record: several writes
             byte[] rec = "committed\n".getBytes(StandardCharsets.UTF_8);
             sink.put(rec, 0, rec.length);
-            log.write(sink);
+            log.write(sink, staging);
             assertEquals(rec.length, log.size());
             j.commit(log.size(), 0, 0);
             byte[] half = "half-writ".getBytes(StandardCharsets.UTF_8);
             sink.put(half, 0, half.length);
-            log.write(sink);
+            log.write(sink, staging);
             log.close();
             assertEquals(rec.length + half.length, Files.size(l.log));
             LogFile reopened = LogFile.open(l.log.toString(), j);

@@ -2,7 +2,6 @@ package io.jshim.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -13,13 +12,11 @@ class ShimmyLogFormatTest {
     private static final String TS = "2024-02-02T10:11:12.123456789+00:00";
 
     private static String format(byte[] chunk, int stream) {
-        ByteBuffer src = ByteBuffer.allocateDirect(chunk.length + 3);
-        src.put(3, chunk); // a non-zero offset, as the attach frame has
-        ByteSink out = new ByteSink(16);
+        byte[] src = new byte[chunk.length + 3];
+        System.arraycopy(chunk, 0, src, 3, chunk.length); // a non-zero offset
+        LogBuffer out = new LogBuffer(16);
         new ShimmyLogFormat().format(src, 3, chunk.length, stream, T, 123456789, out);
-        byte[] b = new byte[out.size()];
-        out.buffer().get(out.start(), b);
-        return new String(b, StandardCharsets.UTF_8);
+        return new String(out.toArray(), StandardCharsets.UTF_8);
     }
 
     private static String lossy(int... bytes) {
@@ -113,12 +110,9 @@ class ShimmyLogFormatTest {
             for (int i = 0; i <= chunk.length; i++) {
                 if (i == chunk.length || chunk[i] == '\n') {
                     if (i > start) {
-                        ByteBuffer src = ByteBuffer.allocateDirect(chunk.length);
-                        src.put(0, chunk);
-                        ByteSink line = new ByteSink(16);
-                        ShimmyLogFormat.appendLossy(src, start, i, line);
-                        byte[] b = new byte[line.size()];
-                        line.buffer().get(line.start(), b);
+                        LogBuffer line = new LogBuffer(16);
+                        ShimmyLogFormat.appendLossy(chunk, start, i, line);
+                        byte[] b = line.toArray();
                         want.append(TS).append(" stdout ").append(new String(b, StandardCharsets.UTF_8)).append('\n');
                     }
                     start = i + 1;

@@ -1,0 +1,68 @@
+package io.jshim.daemon;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Formatted log records on the Java heap. Records are built with array copies (the JIT turns
+ * them into plain memory moves; per-call costs of direct-buffer bulk puts would dominate with
+ * short lines) and reach the log fd through one bulk copy into a direct staging buffer.
+ */
+final class LogBuffer {
+    private byte[] buf;
+    private int size;
+
+    LogBuffer(int initialCapacity) {
+        buf = new byte[Math.max(64, initialCapacity)];
+    }
+
+    int size() {
+        return size;
+    }
+
+    boolean isEmpty() {
+        return size == 0;
+    }
+
+    void clear() {
+        size = 0;
+    }
+
+    /** Makes room for n more bytes. */
+    void ensure(int n) {
+        if (buf.length - size < n) {
+            long want = Math.max(2L * buf.length, (long) size + n);
+            if (want > Integer.MAX_VALUE - 8) {
+                throw new IllegalStateException("log buffer too large");
+            }
+            buf = java.util.Arrays.copyOf(buf, (int) want);
+        }
+    }
+
+    void put(byte b) {
+        ensure(1);
+        buf[size++] = b;
+    }
+
+    void put(byte[] src, int off, int len) {
+        ensure(len);
+        System.arraycopy(src, off, buf, size, len);
+        size += len;
+    }
+
+    /** Copies bytes [from, from+len) into dst at dstPos (a direct staging buffer). */
+    void copyTo(int from, ByteBuffer dst, int dstPos, int len) {
+        dst.put(dstPos, buf, from, len);
+    }
+
+    /** Gives memory back once empty and grown past {@code keep} bytes. */
+    void shrinkIfEmpty(int keep) {
+        if (size == 0 && buf.length > keep) {
+            buf = new byte[keep];
+        }
+    }
+
+    /** The bytes, for tests. */
+    byte[] toArray() {
+        return java.util.Arrays.copyOf(buf, size);
+    }
+}
