@@ -34,6 +34,7 @@ void jshim_link_begin(struct jshim_link *l)
 	int64_t now = jshim_now_ms();
 	jshim_close(&l->lock_fd);
 	l->spawned = false;
+	l->lock_busy = false;
 	l->backoff_ms = 10;
 	l->next_try = now;
 	l->deadline = now + l->cfg->daemon_timeout_ms;
@@ -173,11 +174,13 @@ static int schedule_retry(struct jshim_link *l)
 {
 	int64_t now = jshim_now_ms();
 	if (now >= l->deadline) {
-		log_warn("no daemon answered at %s within %d ms; trying again", l->cfg->daemon_socket,
-			 l->cfg->daemon_timeout_ms);
+		l->episodes++;
+		log_warn("no daemon answered at %s within %d ms (episode %d); trying again",
+			 l->cfg->daemon_socket, l->cfg->daemon_timeout_ms, l->episodes);
 		jshim_link_begin(l);
 	}
 	l->next_try = now + l->backoff_ms;
+	log_debug("no daemon at %s yet; next attempt in %d ms", l->cfg->daemon_socket, l->backoff_ms);
 	l->backoff_ms = l->backoff_ms * 2 > 250 ? 250 : l->backoff_ms * 2;
 	return -EAGAIN;
 }
@@ -194,8 +197,12 @@ int jshim_link_try(struct jshim_link *l)
 		return schedule_retry(l);
 	if (jshim_dirname(l->cfg->daemon_socket, dir, sizeof dir) < 0)
 		return schedule_retry(l);
-	if (l->lock_fd < 0 && take_start_lock(l, dir) < 0)
-		return schedule_retry(l); /* someone else is starting it */
+	if (l->lock_fd < 0) {
+		r = take_start_lock(l, dir);
+		l->lock_busy = r == -EWOULDBLOCK;
+		if (r < 0)
+			return schedule_retry(l); /* someone else is starting it */
+	}
 	if (try_connect(l) == 0)
 		goto connected;
 	if (!l->spawned) {
@@ -205,6 +212,12 @@ int jshim_link_try(struct jshim_link *l)
 	return schedule_retry(l);
 connected:
 	jshim_close(&l->lock_fd);
+	l->lock_busy = false;
 	log_debug("connected to the daemon at %s", l->cfg->daemon_socket);
 	return 0;
+}
+
+bool jshim_link_starting(const struct jshim_link *l)
+{
+	return l->fd >= 0 || l->spawned || l->lock_busy;
 }

@@ -16,6 +16,8 @@ struct jshim_link {
 	int64_t next_try; /* monotonic ms of the next attempt */
 	int64_t deadline; /* end of this episode (lock released then) */
 	int64_t down_since; /* monotonic ms when the link was last lost or started */
+	bool lock_busy;   /* last attempt found the start lock held: another launcher starts one */
+	int episodes;     /* connect episodes that ended without a daemon (for the log) */
 };
 
 void jshim_link_init(struct jshim_link *l, const struct jshim_config *cfg);
@@ -27,5 +29,8 @@ int jshim_link_try(struct jshim_link *l);
 /* Closes the connection (lost) and begins a new episode. */
 void jshim_link_lost(struct jshim_link *l);
 void jshim_link_close(struct jshim_link *l);
+/* True while a daemon may be on its way: connected but not yet done, or this episode
+ * started one (or another launcher holds the start lock) and the episode is not over. */
+bool jshim_link_starting(const struct jshim_link *l);
 
 #endif

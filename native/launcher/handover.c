@@ -196,8 +196,8 @@ static int fallback(struct jshim_mon *m)
 	uint32_t flags = 0;
 	if (jshim_journal_flags(m->fds.fd[JSHIM_FD_JOURNAL], &flags) == 0 &&
 	    (flags & JSHIM_JOURNAL_EXIT_WRITTEN)) {
-		log_warn("no daemon for %d ms after the exit; the journal says the exit file exists",
-			 m->cfg->fallback_ms);
+		log_warn("fallback: no daemon finished the exit within %d ms; the journal says the exit "
+			 "file exists", (int)(jshim_now_ms() - m->fallback_from));
 		return SERVE_DONE + 0;
 	}
 	int r = jshim_exit_file_write(m->cfg->exit_path, m->wait_status);
@@ -205,12 +205,39 @@ static int fallback(struct jshim_mon *m)
 		log_error("fallback: write exit file %s: %s", m->cfg->exit_path, strerror(-r));
 		return SERVE_DONE + 1;
 	}
-	log_warn("no daemon for %d ms after the exit: wrote the exit file %s myself (output not "
-		 "drained to the log)", m->cfg->fallback_ms, m->cfg->exit_path);
+	log_warn("fallback: no daemon finished the exit within %d ms: wrote the exit file %s myself "
+		 "(wait status 0x%x; output not drained to the log)",
+		 (int)(jshim_now_ms() - m->fallback_from), m->cfg->exit_path, m->wait_status);
 	return SERVE_DONE + 0;
 }
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/*
+ * When the launcher writes the exit file itself. The clock starts once, at the first moment
+ * after the exit that no daemon is READY (the exit itself, or the first loss after it), and
+ * is never reset, so a crash-looping daemon cannot postpone the exit file forever. At
+ * start + fallback the launcher falls back unless a daemon is on its way (connected, or
+ * being started by this or another launcher); that grace ends at start + fallback + daemon
+ * timeout, whatever happens.
+ */
+static int64_t fallback_due(struct jshim_mon *m, int64_t now)
+{
+	if (m->fallback_from == 0) {
+		if (m->ready)
+			return now + 60000; /* EXITED told to a READY daemon: wait for DONE */
+		m->fallback_from = now > m->exited_at ? now : m->exited_at;
+		log_info("fallback clock started: exit file in at most %d ms without a daemon",
+			 m->cfg->fallback_ms + m->cfg->daemon_timeout_ms);
+	}
+	int64_t soft = m->fallback_from + m->cfg->fallback_ms;
+	int64_t hard = soft + m->cfg->daemon_timeout_ms;
+	if (now < soft)
+		return soft;
+	if (now < hard && jshim_link_starting(&m->link))
+		return min64(hard, now + 100); /* look again soon: the daemon may be up */
+	return now;
+}
 
 int jshim_serve(struct jshim_mon *m)
 {
@@ -232,11 +259,11 @@ int jshim_serve(struct jshim_mon *m)
 			}
 			wake = min64(wake, m->handover_deadline);
 		}
-		if (m->reaped && m->state == JSHIM_ST_EXITED && !m->ready) {
-			int64_t since = m->exited_at > m->link.down_since ? m->exited_at : m->link.down_since;
-			if (now >= since + m->cfg->fallback_ms)
+		if (m->reaped && m->state == JSHIM_ST_EXITED) {
+			int64_t due = fallback_due(m, now);
+			if (due <= now)
 				return fallback(m) - SERVE_DONE;
-			wake = min64(wake, since + m->cfg->fallback_ms);
+			wake = min64(wake, due);
 		}
 		struct pollfd pfd[2] = { { m->sfd, POLLIN, 0 }, { m->link.fd, POLLIN, 0 } };
 		int timeout = wake > now ? (int)(wake - now) : 0;

@@ -23,6 +23,7 @@ struct jshim_mon {
 	bool reaped;
 	int wait_status;
 	int64_t exited_at;      /* monotonic ms */
+	int64_t fallback_from;  /* monotonic ms the fallback clock started, 0 = not started */
 	bool hello_sent;        /* on the current connection */
 	bool ready;             /* READY seen on the current connection */
 	bool exited_sent;       /* EXITED told on the current connection */
