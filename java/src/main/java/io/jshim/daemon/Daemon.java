@@ -25,6 +25,9 @@ public final class Daemon implements EventLoop.Handler {
     private final Scratch scratch = new Scratch();
     private final Map<String, Container> containers = new HashMap<>();
     private final Set<LauncherConnection> connections = new LinkedHashSet<>();
+    /** How long the listener sleeps after accept() fails (EMFILE, ENFILE, ENOBUFS...). */
+    static final long ACCEPT_BACKOFF_MS = 100;
+    private int acceptFailures;
 
     /** Takes ownership of the listening socket (non-blocking, close-on-exec). */
     public Daemon(EventLoop loop, int listenFd) {
@@ -56,8 +59,12 @@ public final class Daemon implements EventLoop.Handler {
                 return;
             }
             if (fd < 0) {
-                LOG.warn("accept launcher connection: {}", Native.strerror(-fd));
+                acceptFailed(-fd);
                 return;
+            }
+            if (acceptFailures > 0) {
+                LOG.info("accepting launcher connections again after {} failed accept() calls", acceptFailures);
+                acceptFailures = 0;
             }
             LauncherConnection c = new LauncherConnection(this, fd);
             try {
@@ -68,6 +75,33 @@ public final class Daemon implements EventLoop.Handler {
                 Native.close(fd);
             }
         }
+    }
+
+    /**
+     * accept() failed. The listener stays readable, so retrying at once would spin: take it out
+     * of epoll for {@link #ACCEPT_BACKOFF_MS} and log only the first failure of a run.
+     */
+    private void acceptFailed(int errno) {
+        if (acceptFailures++ == 0) {
+            LOG.warn("accept launcher connection: {}; pausing accept for {} ms (logged once until it"
+                    + " works again)", Native.strerror(errno), ACCEPT_BACKOFF_MS);
+        }
+        loop.remove(listenFd);
+        loop.schedule(ACCEPT_BACKOFF_MS, () -> {
+            if (listenFd < 0) {
+                return;
+            }
+            try {
+                loop.add(listenFd, Native.EPOLLIN, this);
+            } catch (NativeIoException e) {
+                LOG.error("re-arm the launcher listener: {}", e.getMessage());
+            }
+        });
+    }
+
+    /** Failed accept() calls since the last success (loop thread). */
+    int acceptFailures() {
+        return acceptFailures;
     }
 
     /** A HELLO: a new Container for it, after tearing down whoever served that id before. */
@@ -110,16 +144,18 @@ public final class Daemon implements EventLoop.Handler {
     public void shutdown() {
         loop.execute(() -> {
             LOG.info("shutting down: {} connections, {} containers", connections.size(), containers.size());
+            // Listener first: launchers that see their connection close must not reach this
+            // daemon again; they start (or find) the next one, which re-takes every container.
+            if (listenFd >= 0) {
+                loop.remove(listenFd);
+                Native.close(listenFd);
+                listenFd = -1;
+            }
             for (LauncherConnection c : new ArrayList<>(connections)) {
                 c.close();
             }
             for (Container c : new ArrayList<>(containers.values())) {
                 c.release();
-            }
-            if (listenFd >= 0) {
-                loop.remove(listenFd);
-                Native.close(listenFd);
-                listenFd = -1;
             }
             loop.stop();
         });

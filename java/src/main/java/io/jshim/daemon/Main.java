@@ -156,7 +156,7 @@ public final class Main {
         try {
             lockChannel = FileChannel.open(Path.of(socket + ".lock"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
-            lock = lockChannel.tryLock();
+            lock = awaitLock(lockChannel, socket);
         } catch (IOException e) {
             Daemon.LOG.error("lock {}.lock: {}", socket, e.toString());
             return 1;
@@ -200,6 +200,41 @@ public final class Main {
                 lockChannel.close();
             } catch (IOException e) {
                 Daemon.LOG.debug("unlock: {}", e.toString());
+            }
+        }
+    }
+
+    /** How long a new daemon waits for the lock of a daemon that is stopping. */
+    static final long LOCK_WAIT_MS = 3000;
+
+    /**
+     * The daemon lock, or null when another daemon serves the socket. A daemon that was just
+     * SIGTERMed (or SIGKILLed) may still hold the lock for a moment after its launchers already
+     * started this one; giving up at once would leave them without a daemon until their next
+     * start attempt. So while nobody answers at the socket, retry for up to LOCK_WAIT_MS.
+     */
+    private static FileLock awaitLock(FileChannel ch, String socket) throws IOException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LOCK_WAIT_MS);
+        for (;;) {
+            FileLock lock = ch.tryLock();
+            if (lock != null) {
+                return lock;
+            }
+            int fd = Native.unixConnect(socket, Native.SOCK_SEQPACKET);
+            if (fd >= 0) {
+                Native.close(fd);
+                return null; // a live daemon answers
+            }
+            if (System.nanoTime() - end > 0) {
+                Daemon.LOG.warn("{}.lock is held but nobody answers at {} after {} ms; leaving it to"
+                        + " the holder", socket, socket, LOCK_WAIT_MS);
+                return null;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
             }
         }
     }
