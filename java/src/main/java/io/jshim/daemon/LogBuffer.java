@@ -49,6 +49,17 @@ final class LogBuffer {
         size += len;
     }
 
+    /** Appends {@code prefix[0..prefixLen) text[off..off+len) '\n'}: one log record. */
+    void putRecord(byte[] prefix, int prefixLen, byte[] text, int off, int len) {
+        ensure(prefixLen + len + 1);
+        byte[] b = buf;
+        int at = size;
+        System.arraycopy(prefix, 0, b, at, prefixLen);
+        System.arraycopy(text, off, b, at + prefixLen, len);
+        b[at + prefixLen + len] = '\n';
+        size = at + prefixLen + len + 1;
+    }
+
     /** Copies bytes [from, from+len) into dst at dstPos (a direct staging buffer). */
     void copyTo(int from, ByteBuffer dst, int dstPos, int len) {
         dst.put(dstPos, buf, from, len);

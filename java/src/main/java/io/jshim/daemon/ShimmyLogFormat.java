@@ -32,45 +32,57 @@ final class ShimmyLogFormat implements LogFormat {
         System.arraycopy(tag, 0, prefix, n, tag.length);
         int prefixLen = n + tag.length;
         int end = pos + len;
-        int i = pos;
-        while (i < end) {
-            // find the newline 8 bytes at a time, noting whether any byte is non-ASCII
-            int nl = i;
-            long high = 0;
-            while (nl + 8 <= end) {
-                long x = (long) LONG_LE.get(src, nl);
-                long y = x ^ NEWLINES;
-                long m = (y - ONES) & ~y & HIGH_BITS; // exact for the lowest (first) match
-                if (m != 0) {
-                    int k = Long.numberOfTrailingZeros(m) >>> 3;
-                    high |= x & ((1L << (k * 8)) - 1);
-                    nl += k;
-                    break;
+        if (isAscii(src, pos, end)) {
+            // the common case: no UTF-8 decoding, one bulk copy per record
+            for (int i = pos; i < end; ) {
+                int nl = indexOfNewline(src, i, end);
+                if (nl > i) {
+                    out.putRecord(prefix, prefixLen, src, i, nl - i);
                 }
-                high |= x;
-                nl += 8;
+                i = nl + 1;
             }
-            if (nl + 8 > end || src[nl] != '\n') {
-                while (nl < end && src[nl] != '\n') {
-                    high |= src[nl] & 0xFF;
-                    nl++;
-                }
-            }
+            return;
+        }
+        for (int i = pos; i < end; ) {
+            int nl = indexOfNewline(src, i, end);
             if (nl > i) {
-                if ((high & HIGH_BITS) == 0) {
-                    int textLen = nl - i;
-                    out.ensure(prefixLen + textLen + 1);
-                    out.put(prefix, 0, prefixLen);
-                    out.put(src, i, textLen);
-                    out.put((byte) '\n');
-                } else {
-                    out.put(prefix, 0, prefixLen);
-                    appendLossy(src, i, nl, out);
-                    out.put((byte) '\n');
-                }
+                out.put(prefix, 0, prefixLen);
+                appendLossy(src, i, nl, out);
+                out.put((byte) '\n');
             }
             i = nl + 1;
         }
+    }
+
+    /** True when src[from..to) has no byte >= 0x80. */
+    static boolean isAscii(byte[] src, int from, int to) {
+        long high = 0;
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            high |= (long) LONG_LE.get(src, i);
+        }
+        for (; i < to; i++) {
+            high |= src[i];
+        }
+        return (high & HIGH_BITS) == 0;
+    }
+
+    /** The index of the first '\n' in src[from..to), or {@code to}; 8 bytes at a time. */
+    static int indexOfNewline(byte[] src, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long y = (long) LONG_LE.get(src, i) ^ NEWLINES;
+            long m = (y - ONES) & ~y & HIGH_BITS; // exact for the lowest (first) match
+            if (m != 0) {
+                return i + (Long.numberOfTrailingZeros(m) >>> 3);
+            }
+        }
+        for (; i < to; i++) {
+            if (src[i] == '\n') {
+                return i;
+            }
+        }
+        return to;
     }
 
     /** Appends src[from..to) as lossy UTF-8. */
