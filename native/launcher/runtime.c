@@ -30,6 +30,16 @@ static int make_pipe(int p[2], const char *what)
 	return 0;
 }
 
+/* Output pipes hold this much, so the daemon wakes up less often and a container keeps
+ * writing longer while no daemon is there. Best effort: the default 64 KiB works too. */
+#define OUTPUT_PIPE_SIZE (1024 * 1024)
+
+static void grow_pipe(int fd, const char *what)
+{
+	if (fcntl(fd, F_SETPIPE_SZ, OUTPUT_PIPE_SIZE) < 0)
+		log_debug("fcntl F_SETPIPE_SZ %d (%s): %s", OUTPUT_PIPE_SIZE, what, strerror(errno));
+}
+
 static int set_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -49,12 +59,14 @@ int jshim_runtime_pipes(const struct jshim_config *cfg, struct jshim_container_f
 		return r;
 	f->fd[JSHIM_FD_STDOUT] = p[0];
 	child[1] = p[1];
+	grow_pipe(p[0], "stdout");
 	if ((r = set_nonblock(p[0])) < 0)
 		return r;
 	if ((r = make_pipe(p, "stderr")) < 0)
 		return r;
 	f->fd[JSHIM_FD_STDERR] = p[0];
 	child[2] = p[1];
+	grow_pipe(p[0], "stderr");
 	if ((r = set_nonblock(p[0])) < 0)
 		return r;
 	if (cfg->stdin_open) {
