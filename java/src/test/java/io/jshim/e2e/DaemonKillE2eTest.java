@@ -193,6 +193,63 @@ class DaemonKillE2eTest extends E2eBase {
         }
     }
 
+    /**
+     * A daemon that answers and dies right away, again and again, must not postpone the exit
+     * file: the fallback clock starts once after the exit and is never reset.
+     */
+    @Test
+    void crashLoopingDaemonCannotPostponeTheExitFileForever() throws Exception {
+        ensureDaemon();
+        Path refuse = fx.tmp.resolve("no-daemon");
+        Container c = fx.container("sh", "-c", "sleep 1; exit 4");
+        Shim shim = fx.shim(c);
+        shim.logLevel = "DEBUG";
+        Shim.Result r = RestartSupport.run(shim, Map.of("JSHIMD", RestartSupport.wrapper(fx).toString(),
+                "JSHIM_FALLBACK_SECONDS", "2", "JSHIM_DAEMON_TIMEOUT", "2"));
+        createOkChecks(r, c);
+        Files.createFile(refuse);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        Thread fake = null;
+        try {
+            fx.runc.start(c.id);
+            RestartSupport.killDaemons(fx);
+            Native.unlink(fx.socket.toString());
+            int lfd = Native.unixListen(fx.socket.toString(), Native.SOCK_SEQPACKET, 16);
+            assertTrue(lfd >= 0, "fake daemon listen: " + lfd);
+            fake = new Thread(() -> {
+                while (!stop.get()) {
+                    int fd = Native.accept(lfd);
+                    if (fd >= 0) {
+                        accepted.incrementAndGet();
+                        Wait.sleep(50); // "crashes" just after the launcher connected
+                        Native.close(fd);
+                    } else {
+                        Wait.sleep(5);
+                    }
+                }
+                Native.close(lfd);
+            }, "fake-crashing-daemon");
+            fake.start();
+            long t0 = System.nanoTime();
+            ExitFile e = c.awaitExitFile(10_000);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(4, e.exitCode, e.raw);
+            assertShimGone(r);
+            assertTrue(accepted.get() >= 3, "the launcher kept reconnecting: " + accepted.get());
+            String log = String.join("\n", RestartSupport.launcherLines(fx, r.shimPid()));
+            assertTrue(log.contains("wrote the exit file"), log);
+            System.out.printf("crash-looping daemon: exit file after %d ms, %d connections%n", ms, accepted.get());
+        } finally {
+            stop.set(true);
+            if (fake != null) {
+                fake.join(5_000);
+            }
+            Native.unlink(fx.socket.toString());
+            Files.deleteIfExists(refuse);
+        }
+    }
+
     @Test
     void sigtermIsAGracefulHandOver() throws Exception {
         Container c = fx.container("sh", "-c",
