@@ -175,6 +175,50 @@ class DaemonChaosE2eTest extends E2eBase {
         assertEquals(List.of(daemon), RestartSupport.daemonJvms(fx), "and no other JVM");
     }
 
+    /** Out of fds: accept() fails with EMFILE; the daemon backs off instead of spinning. */
+    @Test
+    @Order(4)
+    void acceptOutOfFdsDoesNotSpin() throws Exception {
+        RestartSupport.killDaemons(fx);
+        java.nio.file.Path limited = fx.tmp.resolve("jshimd-64fds");
+        Files.writeString(limited, "#!/bin/sh\nulimit -n 64 || exit 1\nexec '" + TestPaths.jshimd() + "' \"$@\"\n");
+        Files.setPosixFilePermissions(limited, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Container c = fx.container("sleep", "600");
+        Shim.Result r = RestartSupport.run(fx.shim(c), java.util.Map.of("JSHIMD", limited.toString()));
+        assertTrue(r.report().isSuccess(), r::toString);
+        int daemon = RestartSupport.awaitDaemon(fx, List.of(), 10_000);
+        List<Integer> raw = new ArrayList<>();
+        try {
+            for (int i = 0; i < 80; i++) {
+                int fd = Native.unixConnect(fx.socket.toString(), Native.SOCK_SEQPACKET);
+                assertTrue(fd >= 0, "connect " + i + ": " + fd);
+                raw.add(fd);
+            }
+            Wait.sleep(500);
+            long before = RestartSupport.cpuTicks(daemon);
+            Wait.sleep(1_000);
+            long used = RestartSupport.cpuTicks(daemon) - before;
+            String log = Files.readString(fx.tmp.resolve("jshimd.log"));
+            long pauses = log.lines().filter(l -> l.contains("pausing accept")).count();
+            assertEquals(1, pauses, "accept failure logged once:\n" + log);
+            assertTrue(used <= 30, "jshimd used " + used + " ticks (10 ms) in 1 s while out of fds");
+        } finally {
+            for (int fd : raw) {
+                Native.close(fd);
+            }
+        }
+        // The daemon recovers: the next launcher is served by the same daemon.
+        Container d = fx.container("sh", "-c", "echo recovered");
+        ExitFile e = runToExit(fx.shim(d));
+        assertEquals(0, e.exitCode, e.raw);
+        assertEquals(List.of("recovered"), LogRecord.texts(d.logRecords(), "stdout"));
+        assertEquals(List.of(daemon), fx.daemons(), "the same daemon");
+        fx.runc.kill(c.id, "KILL");
+        assertEquals(9, c.awaitExitFile(10_000).signal);
+        assertShimGone(r);
+        RestartSupport.killDaemons(fx);
+    }
+
     /** The core of the conman contract (log, exit code, attach, signal) on the surviving daemon. */
     private static void contractStillHolds() throws IOException {
         Container log = fx.container("sh", "-c", "echo 'stdout line'; >&2 echo 'stderr line'; echo o2; exit 42");
