@@ -46,11 +46,20 @@ void jshim_link_close(struct jshim_link *l)
 	jshim_close(&l->lock_fd);
 }
 
+/* A daemon that dies within this long after accepting us is crash-looping: keep backing off. */
+#define JSHIM_LINK_SHORT_MS 1000
+
 void jshim_link_lost(struct jshim_link *l)
 {
+	int backoff = l->backoff_ms;
+	int64_t now = jshim_now_ms();
 	jshim_close(&l->fd);
-	l->down_since = jshim_now_ms();
+	l->down_since = now;
 	jshim_link_begin(l);
+	if (now - l->connected_at < JSHIM_LINK_SHORT_MS) {
+		l->backoff_ms = backoff * 2 > 250 ? 250 : backoff * 2;
+		l->next_try = now + l->backoff_ms;
+	}
 }
 
 /* 0 connected, -EAGAIN nobody answers, other -errno. */
@@ -213,6 +222,7 @@ int jshim_link_try(struct jshim_link *l)
 connected:
 	jshim_close(&l->lock_fd);
 	l->lock_busy = false;
+	l->connected_at = jshim_now_ms();
 	log_debug("connected to the daemon at %s", l->cfg->daemon_socket);
 	return 0;
 }

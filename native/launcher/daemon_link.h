@@ -18,6 +18,7 @@ struct jshim_link {
 	int64_t down_since; /* monotonic ms when the link was last lost or started */
 	bool lock_busy;   /* last attempt found the start lock held: another launcher starts one */
 	int episodes;     /* connect episodes that ended without a daemon (for the log) */
+	int64_t connected_at; /* monotonic ms of the last successful connect */
 };
 
 void jshim_link_init(struct jshim_link *l, const struct jshim_config *cfg);
