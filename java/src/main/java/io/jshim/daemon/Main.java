@@ -18,7 +18,15 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-/** {@code jshimd [--socket PATH] [--log-level LEVEL] [--version] [--help]}. */
+/**
+ * {@code jshimd [--socket PATH] [--log-level LEVEL] [--version] [--help]}.
+ *
+ * <p>SIGTERM is a graceful stop: the shutdown hook closes the listener, then every launcher
+ * connection (each container's fds once), and the process exits with status 143 (128 +
+ * SIGTERM, as any JVM stopped by that signal). The launchers see their connections close,
+ * reconnect with backoff, and one of them starts the next daemon, which takes every container
+ * over again. SIGKILL ends in the same hand-over, without the tidy close.
+ */
 public final class Main {
     private Main() {}
 
