@@ -73,7 +73,7 @@ class DaemonChaosE2eTest extends E2eBase {
         }
         Wait.sleep(500); // a daemon started by a slow loser would show up meanwhile
         List<Integer> jvms = RestartSupport.daemonJvms(fx);
-        long starts = RestartSupport.launcherLog(fx).lines().filter(l -> l.contains("started the daemon")).count();
+        long starts = starts();
         System.out.printf("50 parallel creates: %d ms, %d daemon start(s), JVMs %s%n", ms, starts, jvms);
         assertEquals(1, jvms.size(), "jshimd JVMs for " + fx.socket + ": " + jvms);
         assertEquals(jvms, fx.daemons(), "the JVM holds the daemon lock");
@@ -149,6 +149,7 @@ class DaemonChaosE2eTest extends E2eBase {
             fx.runc.start(c.id);
         }
         int daemon = RestartSupport.awaitDaemon(fx, List.of(), 10_000);
+        long startsBefore = starts();
         for (int cycle = 0; cycle < 10; cycle++) {
             Wait.sleep(300);
             assertFalse(cs.stream().allMatch(c -> Files.exists(c.exitFile)), "writers still running at cycle " + cycle);
@@ -156,6 +157,7 @@ class DaemonChaosE2eTest extends E2eBase {
             assertTrue(Procs.waitGone(daemon, 5_000));
             daemon = RestartSupport.awaitDaemon(fx, List.of(daemon), 20_000);
         }
+        assertEquals(10, starts() - startsBefore, "20 launchers noticed each kill; one of them started the next daemon");
         for (int i = 0; i < 20; i++) {
             Container c = cs.get(i);
             ExitFile e = c.awaitExitFile(60_000);
@@ -173,6 +175,11 @@ class DaemonChaosE2eTest extends E2eBase {
         contractStillHolds();
         assertEquals(List.of(daemon), fx.daemons(), "the same daemon served the contract checks");
         assertEquals(List.of(daemon), RestartSupport.daemonJvms(fx), "and no other JVM");
+    }
+
+    /** "started the daemon" lines in the launcher log of this fixture. */
+    private static long starts() throws IOException {
+        return RestartSupport.launcherLog(fx).lines().filter(l -> l.contains("started the daemon")).count();
     }
 
     /** Out of fds: accept() fails with EMFILE; the daemon backs off instead of spinning. */
