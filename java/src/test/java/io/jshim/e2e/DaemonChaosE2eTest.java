@@ -130,7 +130,7 @@ class DaemonChaosE2eTest extends E2eBase {
         assertTrue(ok > 0, "at least one create survived a kill");
     }
 
-    private static final int LINES = 1500;
+    private static final int LINES = 3000;
 
     @Test
     @Order(3)
@@ -139,7 +139,7 @@ class DaemonChaosE2eTest extends E2eBase {
         List<Shim.Result> rs = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             Container c = fx.container("sh", "-c", "i=1; while [ $i -le " + LINES + " ]; do echo w" + i
-                    + "-$i; [ $((i % 50)) = 0 ] && sleep 0.5; i=$((i+1)); done");
+                    + "-$i; [ $((i % 60)) = 0 ] && sleep 0.5; i=$((i+1)); done");
             Shim s = fx.shim(c);
             s.logLevel = "INFO";
             rs.add(createOk(s));
