@@ -68,6 +68,7 @@ class DaemonFlowControlTest {
             int sleeper = attach(l, d, 1);
             int reader = attach(l, d, 2);
             int total = 8 << 20;
+            java.util.concurrent.atomic.AtomicLong got = new java.util.concurrent.atomic.AtomicLong();
             Thread writer = new Thread(() -> {
                 try {
                     String line = "x".repeat(1023) + "\n";
@@ -75,8 +76,15 @@ class DaemonFlowControlTest {
                     for (int i = 0; i < 64; i++) {
                         sb.append(line);
                     }
+                    long written = 0;
                     for (int i = 0; i < total / sb.length(); i++) {
+                        // pace the container to the reader, so only the sleeper falls behind
+                        // (on a busy machine an unpaced reader can lag past the bound too)
+                        while (written - got.get() > (1 << 20)) {
+                            Thread.sleep(1);
+                        }
                         FakeLauncher.writeAll(l.out[1], sb.toString());
+                        written += sb.length();
                     }
                 } catch (Exception e) {
                     throw new RuntimeException(e);
@@ -85,13 +93,12 @@ class DaemonFlowControlTest {
             writer.start();
             // the reader keeps up and keeps its connection
             ByteBuffer b = ByteBuffer.allocateDirect(1 << 16);
-            long got = 0;
             long deadline = System.nanoTime() + 20_000_000_000L;
             long idleSince = System.nanoTime();
             while (System.nanoTime() < deadline) {
                 int n = Native.read(reader, b, 0, b.capacity());
                 if (n > 0) {
-                    got += n;
+                    got.addAndGet(n);
                     idleSince = System.nanoTime();
                 } else {
                     assertEquals(-Native.EAGAIN, n);
@@ -104,7 +111,7 @@ class DaemonFlowControlTest {
             writer.join(10000);
             waitFor(() -> allLogged(l, total), "all output committed");
             assertEquals(1, clients(l, d), "the client that never read was dropped, the reader stays");
-            assertTrue(got >= total, "the reader got every payload byte plus frame types: " + got);
+            assertTrue(got.get() >= total, "the reader got every payload byte plus frame types: " + got);
             Native.close(sleeper);
             Native.close(reader);
         }
