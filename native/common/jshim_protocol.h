@@ -57,7 +57,10 @@
  *   [done, position) into log records and attach frames, writes the log, and commits
  *   {log size, done offsets} to the journal. On resume a daemon truncates the log to the
  *   committed size and continues from the committed offsets, so every byte reaches the log
- *   exactly once. Processed spool ranges are given back with FALLOC_FL_PUNCH_HOLE.
+ *   exactly once. A spool whose bytes are all committed is rewound to position 0 (commit,
+ *   lseek, commit 0), so its pages are reused; a committed offset past the spool's end means
+ *   a daemon died between the lseek and the commit, and reads as 0. While a daemon lags
+ *   behind, processed spool ranges are given back with FALLOC_FL_PUNCH_HOLE.
  *
  *   The journal is mapped shared by the daemon. A commit writes the slot that is not
  *   current, then stores the new value of `current` (a single aligned u32, release order).
