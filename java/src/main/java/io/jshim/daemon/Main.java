@@ -34,7 +34,12 @@ public final class Main {
             + " [--version] [--help]\n"
             + "  --socket PATH     the launcher socket (default: $" + Protocol.SOCKET_ENV + ", else "
             + Protocol.DEFAULT_SOCKET + ")\n"
-            + "  --log-level L     diagnostics on stderr at level L (default: info)\n";
+            + "  --log-level L     diagnostics on stderr at level L (default: info)\n"
+            + "  --version         print the version;  --help  this text\n"
+            + "Serves the log, attach socket, stdin and exit file of every container that jshim\n"
+            + "launchers hand over on the socket. With systemd socket activation (LISTEN_PID,\n"
+            + "LISTEN_FDS) the listener is fd 3. Environment: " + Protocol.SOCKET_ENV + " as above;\n"
+            + "JSHIMD_JVM_OPTS replaces the JVM flags of the jshimd start script.\n";
 
     /** Parsed command line; {@code action} is "run", "version" or "help". */
     record Options(String action, String socket, String logLevel) {}
