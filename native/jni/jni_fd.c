@@ -42,6 +42,50 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_pread(JNIEnv *env, jclass c
 	return n < 0 ? jshim_neg_errno() : (jint)n;
 }
 
+/* Bounds of arr[off..off+len); the array is pinned with GetPrimitiveArrayCritical only around
+ * the one syscall, which never blocks here (memfds and regular files). */
+static int jshim_array_range(JNIEnv *env, jbyteArray arr, jint off, jint len)
+{
+	if (arr == NULL || off < 0 || len < 0)
+		return -EINVAL;
+	jsize n = (*env)->GetArrayLength(env, arr);
+	return (jlong)off + (jlong)len > (jlong)n ? -EINVAL : 0;
+}
+
+JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_preadArray(JNIEnv *env, jclass cls JSHIM_UNUSED,
+								 jint fd, jbyteArray arr, jint off,
+								 jint len, jlong offset)
+{
+	int ret = jshim_array_range(env, arr, off, len);
+	if (ret < 0)
+		return ret;
+	if (offset < 0)
+		return -EINVAL;
+	jbyte *base = (*env)->GetPrimitiveArrayCritical(env, arr, NULL);
+	if (base == NULL)
+		return -ENOMEM;
+	ssize_t n = JSHIM_RETRY(pread(fd, base + off, (size_t)len, (off_t)offset));
+	int err = n < 0 ? jshim_neg_errno() : 0;
+	(*env)->ReleasePrimitiveArrayCritical(env, arr, base, 0);
+	return n < 0 ? err : (jint)n;
+}
+
+JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_writeArray(JNIEnv *env, jclass cls JSHIM_UNUSED,
+								 jint fd, jbyteArray arr, jint off,
+								 jint len)
+{
+	int ret = jshim_array_range(env, arr, off, len);
+	if (ret < 0)
+		return ret;
+	jbyte *base = (*env)->GetPrimitiveArrayCritical(env, arr, NULL);
+	if (base == NULL)
+		return -ENOMEM;
+	ssize_t n = JSHIM_RETRY(write(fd, base + off, (size_t)len));
+	int err = n < 0 ? jshim_neg_errno() : 0;
+	(*env)->ReleasePrimitiveArrayCritical(env, arr, base, JNI_ABORT);
+	return n < 0 ? err : (jint)n;
+}
+
 JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_close(JNIEnv *env JSHIM_UNUSED,
 							    jclass cls JSHIM_UNUSED, jint fd)
 {

@@ -34,6 +34,8 @@ void jshim_link_begin(struct jshim_link *l)
 	int64_t now = jshim_now_ms();
 	jshim_close(&l->lock_fd);
 	l->spawned = false;
+	l->spawns = 0;
+	l->daemon_pid = 0;
 	l->lock_busy = false;
 	l->backoff_ms = 10;
 	l->next_try = now;
@@ -119,10 +121,19 @@ static int spawn_daemon(struct jshim_link *l, const char *dir)
 	/* While spawning, stop being a subreaper so the orphaned daemon goes to init. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0) < 0)
 		log_warn("prctl PR_SET_CHILD_SUBREAPER 0: %s", strerror(errno));
+	int report[2]; /* the intermediate child tells us the daemon's pid */
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		int e = errno;
+		log_error("pipe2 (daemon start): %s", strerror(e));
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+		return -e;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
 		log_error("fork (daemon start): %s", strerror(e));
+		close(report[0]);
+		close(report[1]);
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 		return -e;
 	}
@@ -137,12 +148,16 @@ static int spawn_daemon(struct jshim_link *l, const char *dir)
 		if (d < 0)
 			_exit(124);
 		if (d > 0)
-			_exit(0);
+			_exit(write(report[1], &d, sizeof d) == sizeof d ? 0 : 123);
 		exec_daemon(l->cfg, dir);
 	}
+	close(report[1]);
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	pid_t d = 0;
+	l->daemon_pid = read(report[0], &d, sizeof d) == sizeof d ? d : 0;
+	close(report[0]);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
 		int e = errno;
 		log_error("prctl PR_SET_CHILD_SUBREAPER 1: %s", strerror(e));
@@ -179,15 +194,33 @@ static int take_start_lock(struct jshim_link *l, const char *dir)
 	return 0;
 }
 
+/* True when the daemon this launcher started has exited (gone, or a zombie nobody reaped). */
+static bool daemon_died(pid_t pid)
+{
+	char path[64], buf[256];
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	const char *paren = strrchr(buf, ')'); /* the state follows the command name */
+	return paren != NULL && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+/* Daemons one episode may start: the first, and one more if the first died without ever
+ * answering (killed while starting). A jshimd that cannot start at all is thus retried twice
+ * per JSHIM_DAEMON_TIMEOUT, never in a loop. */
+#define JSHIM_SPAWNS_PER_EPISODE 2
+
 static int schedule_retry(struct jshim_link *l)
 {
 	int64_t now = jshim_now_ms();
-	if (now >= l->deadline) {
-		l->episodes++;
-		log_warn("no daemon answered at %s within %d ms (episode %d); trying again",
-			 l->cfg->daemon_socket, l->cfg->daemon_timeout_ms, l->episodes);
-		jshim_link_begin(l);
-	}
 	l->next_try = now + l->backoff_ms;
 	log_debug("no daemon at %s yet; next attempt in %d ms", l->cfg->daemon_socket, l->backoff_ms);
 	l->backoff_ms = l->backoff_ms * 2 > 250 ? 250 : l->backoff_ms * 2;
@@ -199,6 +232,14 @@ int jshim_link_try(struct jshim_link *l)
 	char dir[PATH_MAX];
 	if (l->fd >= 0)
 		return 0;
+	if (jshim_now_ms() >= l->deadline) {
+		/* before this attempt, so a launcher never starts a daemon and then lets go of the
+		 * start lock in the same breath (another launcher would start a second one) */
+		l->episodes++;
+		log_warn("no daemon answered at %s within %d ms (episode %d); trying again",
+			 l->cfg->daemon_socket, l->cfg->daemon_timeout_ms, l->episodes);
+		jshim_link_begin(l);
+	}
 	int r = try_connect(l);
 	if (r == 0)
 		goto connected;
@@ -214,8 +255,14 @@ int jshim_link_try(struct jshim_link *l)
 	}
 	if (try_connect(l) == 0)
 		goto connected;
+	if (l->spawned && l->spawns < JSHIM_SPAWNS_PER_EPISODE && daemon_died(l->daemon_pid)) {
+		log_warn("the daemon started as pid %d exited before it answered; starting another",
+			 (int)l->daemon_pid);
+		l->spawned = false;
+	}
 	if (!l->spawned) {
 		l->spawned = true;
+		l->spawns++;
 		spawn_daemon(l, dir);
 	}
 	return schedule_retry(l);

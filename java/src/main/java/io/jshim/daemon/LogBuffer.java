@@ -1,11 +1,11 @@
 package io.jshim.daemon;
 
-import java.nio.ByteBuffer;
+import io.jshim.nativeio.Native;
 
 /**
  * Formatted log records on the Java heap. Records are built with array copies (the JIT turns
  * them into plain memory moves; per-call costs of direct-buffer bulk puts would dominate with
- * short lines) and reach the log fd through one bulk copy into a direct staging buffer.
+ * short lines) and reach the log fd straight from the array ({@link Native#writeArray}).
  */
 final class LogBuffer {
     private byte[] buf;
@@ -60,9 +60,9 @@ final class LogBuffer {
         size = at + prefixLen + len + 1;
     }
 
-    /** Copies bytes [from, from+len) into dst at dstPos (a direct staging buffer). */
-    void copyTo(int from, ByteBuffer dst, int dstPos, int len) {
-        dst.put(dstPos, buf, from, len);
+    /** write(2) of bytes [from, from+len) to fd: the count written, or -errno. */
+    int writeTo(int fd, int from, int len) {
+        return Native.writeArray(fd, buf, from, len);
     }
 
     /** Gives memory back once empty and grown past {@code keep} bytes. */

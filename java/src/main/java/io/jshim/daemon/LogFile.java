@@ -4,7 +4,6 @@ import io.jshim.nativeio.Errno;
 import io.jshim.nativeio.Native;
 import io.jshim.nativeio.NativeIoException;
 import io.jshim.protocol.Protocol;
-import java.nio.ByteBuffer;
 
 /**
  * The container log, opened append-only. The first daemon to serve a container creates and
@@ -59,37 +58,30 @@ final class LogFile {
     }
 
     /**
-     * Writes every record in {@code records} through {@code staging} and empties it. A failing
-     * log is reported once, then skipped (the records are lost, the container is not blocked).
+     * Writes every record in {@code records} and empties it. A failing log is reported once,
+     * then skipped (the records are lost, the container is not blocked).
      */
-    void write(LogBuffer records, ByteBuffer staging) {
+    void write(LogBuffer records) {
         int from = 0;
         int total = records.size();
         while (from < total && fd >= 0) {
-            int len = Math.min(total - from, staging.capacity());
-            records.copyTo(from, staging, 0, len);
-            int off = 0;
-            while (off < len) {
-                int n = Native.write(fd, staging, off, len - off);
-                if (n == -Native.EINTR) {
-                    continue;
-                }
-                if (n < 0) {
-                    if (!broken) {
-                        Daemon.LOG.error("write log {}: {}; output is being lost", path, Native.strerror(-n));
-                        broken = true;
-                    }
-                    records.clear();
-                    return;
-                }
-                if (broken) {
-                    Daemon.LOG.info("write log {}: works again", path);
-                    broken = false;
-                }
-                size += n;
-                off += n;
+            int n = records.writeTo(fd, from, total - from);
+            if (n == -Native.EINTR) {
+                continue;
             }
-            from += len;
+            if (n < 0) {
+                if (!broken) {
+                    Daemon.LOG.error("write log {}: {}; output is being lost", path, Native.strerror(-n));
+                    broken = true;
+                }
+                break;
+            }
+            if (broken) {
+                Daemon.LOG.info("write log {}: works again", path);
+                broken = false;
+            }
+            size += n;
+            from += n;
         }
         records.clear();
         records.shrinkIfEmpty(1 << 20);

@@ -100,7 +100,7 @@ final class OutputPump implements EventLoop.Handler {
                 continue;
             }
             int piece = (int) Math.min(Scratch.CHUNK, position - done);
-            int n = Native.pread(spoolFd, frame, 1, piece, done);
+            int n = Native.preadArray(spoolFd, s.chunk, 0, piece, done);
             if (n == -Native.EINTR) {
                 continue;
             }
@@ -112,18 +112,20 @@ final class OutputPump implements EventLoop.Handler {
                 break;
             }
             Instant now = Instant.now();
-            frame.put(0, (byte) stream);
-            frame.get(1, s.chunk, 0, n);
             container.logFormat().format(s.chunk, 0, n, stream, now.getEpochSecond(), now.getNano(), s.logRecords);
-            container.attach().broadcast(frame, 0, n + 1);
+            if (container.attach().clientCount() > 0) {
+                frame.put(0, (byte) stream); // one frame: [type][chunk], one write per client
+                frame.put(1, s.chunk, 0, n);
+                container.attach().broadcast(frame, 0, n + 1);
+            }
             done += n;
             processed += n;
             if (s.logRecords.size() >= FLUSH_AT) {
-                container.log().write(s.logRecords, s.logStaging);
+                container.log().write(s.logRecords);
             }
         }
         if (processed > 0) {
-            container.log().write(s.logRecords, s.logStaging);
+            container.log().write(s.logRecords);
             container.commit();
             if (done == position) {
                 rewind();

@@ -16,10 +16,8 @@ final class Scratch {
     final ByteBuffer packet = ByteBuffer.allocateDirect(Protocol.MSG_MAX).order(ByteOrder.nativeOrder());
     final int[] fds = new int[Protocol.MAX_FDS];
     final int[] counts = new int[1];
-    /** The chunk again on the heap, where the formatter scans it. */
+    /** One output chunk, read from the spool straight onto the heap, where it is formatted. */
     final byte[] chunk = new byte[CHUNK];
     final LogBuffer logRecords = new LogBuffer(512 * 1024);
-    /** Direct staging for log writes. */
-    final ByteBuffer logStaging = ByteBuffer.allocateDirect(256 * 1024);
     final LogFormat shimmyFormat = new ShimmyLogFormat();
 }

@@ -130,7 +130,6 @@ class DaemonChaosE2eTest extends E2eBase {
         assertTrue(ok > 0, "at least one create survived a kill");
     }
 
-    private static final int LINES = 3000;
 
     @Test
     @Order(3)
@@ -138,8 +137,11 @@ class DaemonChaosE2eTest extends E2eBase {
         List<Container> cs = new ArrayList<>();
         List<Shim.Result> rs = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            Container c = fx.container("sh", "-c", "i=1; while [ $i -le " + LINES + " ]; do echo w" + i
-                    + "-$i; [ $((i % 60)) = 0 ] && sleep 0.5; i=$((i+1)); done");
+            // writes until told to stop (SIGUSR1), so the kills always land while it writes,
+            // however slowly this machine runs the cycles; then says how many lines it wrote
+            Container c = fx.container("sh", "-c", "stop=0; trap 'stop=1' USR1; i=1; while [ $stop = 0 ];"
+                    + " do echo w" + i + "-$i; [ $((i % 60)) = 0 ] && sleep 0.5; i=$((i+1)); done;"
+                    + " echo end-$((i-1))");
             Shim s = fx.shim(c);
             s.logLevel = "INFO";
             rs.add(createOk(s));
@@ -150,24 +152,41 @@ class DaemonChaosE2eTest extends E2eBase {
         }
         int daemon = RestartSupport.awaitDaemon(fx, List.of(), 10_000);
         long startsBefore = starts();
-        for (int cycle = 0; cycle < 10; cycle++) {
-            Wait.sleep(300);
-            assertFalse(cs.stream().allMatch(c -> Files.exists(c.exitFile)), "writers still running at cycle " + cycle);
-            assertEquals(0, Native.kill(daemon, Native.SIGKILL), "kill -9 jshimd " + daemon);
-            assertTrue(Procs.waitGone(daemon, 5_000));
-            daemon = RestartSupport.awaitDaemon(fx, List.of(daemon), 20_000);
+        try {
+            for (int cycle = 0; cycle < 10; cycle++) {
+                Wait.sleep(300);
+                assertFalse(cs.stream().anyMatch(c -> Files.exists(c.exitFile)), "a writer ended before cycle " + cycle);
+                assertEquals(0, Native.kill(daemon, Native.SIGKILL), "kill -9 jshimd " + daemon);
+                assertTrue(Procs.waitGone(daemon, 5_000));
+                daemon = RestartSupport.awaitDaemon(fx, List.of(daemon), 20_000);
+            }
+        } finally {
+            for (Container c : cs) { // stop the writers whatever happened, so no later test inherits them
+                try {
+                    fx.runc.kill(c.id, "USR1");
+                } catch (IOException e) {
+                    System.out.println("stopping writer " + c.id + ": " + e.getMessage());
+                }
+            }
         }
-        assertEquals(10, starts() - startsBefore, "20 launchers noticed each kill; one of them started the next daemon");
+        assertEquals(10, starts() - startsBefore, () -> "20 launchers noticed each kill; one of them started the next"
+                + " daemon; the launchers' log says:\n" + startLines());
         for (int i = 0; i < 20; i++) {
             Container c = cs.get(i);
             ExitFile e = c.awaitExitFile(60_000);
             assertEquals(0, e.exitCode, e.raw);
             assertShimGone(rs.get(i));
+            // records may split a line at a chunk boundary: work on the joined texts
+            String got = String.join("", LogRecord.texts(c.logRecords(), "stdout"));
+            int end = got.lastIndexOf("end-");
+            assertTrue(end >= 0 && got.substring(end).matches("end-[0-9]+"),
+                    "container " + i + " ends with its line count");
+            int lines = Integer.parseInt(got.substring(end + 4));
             StringBuilder want = new StringBuilder();
-            for (int k = 1; k <= LINES; k++) {
+            for (int k = 1; k <= lines; k++) {
                 want.append('w').append(i).append('-').append(k);
             }
-            String got = String.join("", LogRecord.texts(c.logRecords(), "stdout"));
+            want.append("end-").append(lines);
             assertTrue(want.toString().equals(got), "container " + i + ": every byte once, in order ("
                     + got.length() + " of " + want.length() + " bytes)");
         }
@@ -178,6 +197,15 @@ class DaemonChaosE2eTest extends E2eBase {
     }
 
     /** "started the daemon" lines in the launcher log of this fixture. */
+    private static String startLines() {
+        try {
+            return String.join("\n", RestartSupport.launcherLog(fx).lines()
+                    .filter(l -> l.contains("daemon")).toList());
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
     private static long starts() throws IOException {
         return RestartSupport.launcherLog(fx).lines().filter(l -> l.contains("started the daemon")).count();
     }

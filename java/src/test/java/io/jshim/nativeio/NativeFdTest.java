@@ -100,6 +100,30 @@ class NativeFdTest {
     }
 
     @Test
+    void arraysAreReadAndWrittenInPlaceWithBoundsChecked() throws Exception {
+        int fd = Errno.check(Native.memfdCreate("arrays"), "memfd_create", "arrays");
+        try {
+            byte[] out = "..hello world..".getBytes(StandardCharsets.US_ASCII);
+            assertEquals(11, Native.writeArray(fd, out, 2, 11));
+            byte[] in = new byte[20];
+            assertEquals(5, Native.preadArray(fd, in, 3, 5, 6), "pread at offset 6 into in[3..8)");
+            assertEquals("world", new String(in, 3, 5, StandardCharsets.US_ASCII));
+            assertEquals(0, in[2]);
+            assertEquals(0, in[8]);
+            assertEquals(0, Native.preadArray(fd, in, 0, 4, 11), "end of file");
+            assertEquals(-EINVAL, Native.preadArray(fd, in, 18, 3, 0));
+            assertEquals(-EINVAL, Native.preadArray(fd, in, -1, 1, 0));
+            assertEquals(-EINVAL, Native.preadArray(fd, in, 0, 1, -1));
+            assertEquals(-EINVAL, Native.writeArray(fd, out, 10, 6));
+            assertEquals(-EINVAL, Native.writeArray(fd, null, 0, 0));
+            assertEquals(-EBADF, Native.writeArray(-1, out, 0, 1));
+            assertEquals(-EBADF, Native.preadArray(-1, in, 0, 1, 0));
+        } finally {
+            Native.close(fd);
+        }
+    }
+
+    @Test
     void pipeIsNonBlockingOnRequest() {
         int[] p = new int[2];
         assertEquals(0, Native.pipe(p));
