@@ -106,9 +106,13 @@ int jshim_write_file_atomic(const char *path, const void *data, size_t len, mode
 	if (fd < 0)
 		return -errno;
 	r = jshim_write_all(fd, data, len);
-	if (r == 0 && close(fd) < 0)
-		r = -errno;
-	fd = -1;
+	if (r == 0) {
+		/* closed here, not by cleanup, because a failed close means the data may be lost */
+		int c = close(fd);
+		fd = -1;
+		if (c < 0)
+			r = -errno;
+	}
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
 	if (r < 0)

@@ -2,7 +2,10 @@
 #include <fcntl.h>
 #include <regex.h>
 #include <signal.h>
+#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,10 +72,47 @@ static void test_write(void)
 	rmdir(dir);
 }
 
+static int count_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (d == NULL)
+		return -1;
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* A write that fails half-way (file size limit) leaves no temp file and no open fd. */
+static void test_write_fails(void)
+{
+	char dir[] = "/tmp/jshim-test-exit-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char path[128], tmp[160];
+	snprintf(path, sizeof path, "%s/exit", dir);
+	snprintf(tmp, sizeof tmp, "%s/.exit.jshim-tmp.%d", dir, (int)getpid());
+	struct rlimit old, small = { 4, 4 };
+	CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
+	signal(SIGXFSZ, SIG_IGN);
+	int before = count_fds();
+	small.rlim_max = old.rlim_max;
+	CHECK(setrlimit(RLIMIT_FSIZE, &small) == 0);
+	int r = jshim_write_file_atomic(path, "0123456789", 10, 0644);
+	CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+	CHECK(r == -EFBIG);
+	CHECK(count_fds() == before);
+	CHECK(access(tmp, F_OK) < 0);
+	CHECK(access(path, F_OK) < 0);
+	signal(SIGXFSZ, SIG_DFL);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_format();
 	test_rfc3339();
 	test_write();
+	test_write_fails();
 	return check_result("test_exit_file");
 }
