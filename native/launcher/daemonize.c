@@ -27,6 +27,8 @@ static int read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
+/* When we were started with a closed stdio fd, /dev/null lands on it with O_CLOEXEC, which
+ * dup2 onto itself keeps: clear it, or the runtime would start with that fd closed. */
 static int stdio_to_devnull(void)
 {
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -35,8 +37,9 @@ static int stdio_to_devnull(void)
 	for (int i = 0; i < 3; i++)
 		if (dup2(fd, i) < 0)
 			return -errno;
-	if (fd > 2)
-		close(fd);
+	if (fd <= 2)
+		return fcntl(fd, F_SETFD, 0) < 0 ? -errno : 0;
+	close(fd);
 	return 0;
 }
 
