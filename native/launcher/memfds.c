@@ -47,8 +47,9 @@ int jshim_memfds_create(struct jshim_container_fds *f)
 	memset(&j, 0, sizeof j);
 	j.magic = JSHIM_JOURNAL_MAGIC;
 	j.version = JSHIM_JOURNAL_VERSION;
-	if (pwrite(f->fd[JSHIM_FD_JOURNAL], &j, sizeof j, 0) != (ssize_t)sizeof j) {
-		r = errno ? -errno : -EIO;
+	ssize_t n = pwrite(f->fd[JSHIM_FD_JOURNAL], &j, sizeof j, 0);
+	if (n != (ssize_t)sizeof j) {
+		r = n < 0 ? -errno : -EIO; /* errno is stale after a short write */
 		log_error("pwrite journal memfd: %s", strerror(-r));
 		return r;
 	}
@@ -64,6 +65,6 @@ int jshim_journal_flags(int journal_fd, uint32_t *flags)
 	ssize_t n = pread(journal_fd, &v, sizeof v, JSHIM_JOURNAL_OFF_FLAGS);
 	if (n != (ssize_t)sizeof v)
 		return n < 0 ? -errno : -EIO;
-	*flags = __atomic_load_n(&v, __ATOMIC_ACQUIRE);
+	*flags = v;
 	return 0;
 }
