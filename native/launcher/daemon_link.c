@@ -56,7 +56,6 @@ void jshim_link_lost(struct jshim_link *l)
 	int backoff = l->backoff_ms;
 	int64_t now = jshim_now_ms();
 	jshim_close(&l->fd);
-	l->down_since = now;
 	jshim_link_begin(l);
 	if (now - l->connected_at < JSHIM_LINK_SHORT_MS) {
 		l->backoff_ms = backoff * 2 > 250 ? 250 : backoff * 2;
@@ -209,8 +208,8 @@ static bool daemon_died(pid_t pid)
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
-	const char *paren = strrchr(buf, ')'); /* the state follows the command name */
-	return paren != NULL && (paren[2] == 'Z' || paren[2] == 'X');
+	const char *paren = strrchr(buf, ')'); /* ") S ...": the state follows the command name */
+	return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
 }
 
 /* Daemons one episode may start: the first, and one more if the first died without ever

@@ -18,7 +18,6 @@ struct jshim_link {
 	int backoff_ms;   /* next retry delay, 10..250 */
 	int64_t next_try; /* monotonic ms of the next attempt */
 	int64_t deadline; /* end of this episode (lock released then) */
-	int64_t down_since; /* monotonic ms when the link was last lost or started */
 	bool lock_busy;   /* last attempt found the start lock held: another launcher starts one */
 	int episodes;     /* connect episodes that ended without a daemon (for the log) */
 	int64_t connected_at; /* monotonic ms of the last successful connect */

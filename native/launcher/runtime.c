@@ -136,7 +136,6 @@ static void reap_phase1(struct jshim_runtime *rt, int *runtime_done)
 			*runtime_done = 1;
 			log_debug("runtime %d reaped, wait status 0x%x", (int)p, st);
 		} else {
-			rt->early_pid = p;
 			rt->p1.container_died = true;
 			rt->p1.container_status = st;
 			log_warn("child %d (the container) died during create, wait status 0x%x", (int)p, st);

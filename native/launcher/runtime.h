@@ -12,7 +12,6 @@
 
 struct jshim_runtime {
 	pid_t pid;
-	pid_t early_pid; /* the child reaped during phase 1 that was not the runtime */
 	struct jshim_phase1 p1;
 };
 
