@@ -1,7 +1,6 @@
 package io.jshim.daemon;
 
 import io.jshim.nativeio.Errno;
-import io.jshim.nativeio.EventLoop;
 import io.jshim.nativeio.Native;
 import io.jshim.nativeio.NativeIoException;
 import java.nio.ByteBuffer;
@@ -13,20 +12,18 @@ import java.util.List;
  * every client as one frame per chunk; input goes to the container's stdin, or is discarded.
  * The socket file stays when the container is done (shimmy leaves it too).
  */
-final class AttachServer implements EventLoop.Handler {
+final class AttachServer {
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
 
     private final Container container;
-    private final String path;
-    private int listenFd = -1;
-    private boolean registered;
+    private final Acceptor acceptor;
     private final List<AttachClient> clients = new ArrayList<>();
     private boolean inputPaused;
 
-    private AttachServer(Container container, String path) {
+    private AttachServer(Container container, int listenFd) {
         this.container = container;
-        this.path = path;
+        this.acceptor = new Acceptor(container.loop(), listenFd, container.id() + " attach client", this::accepted);
     }
 
     /** Binds the attach socket, replacing a stale socket file but nothing else. */
@@ -40,14 +37,12 @@ final class AttachServer implements EventLoop.Handler {
         } else if (mode != -Native.ENOENT) {
             Errno.check(mode, "lstat", path);
         }
-        AttachServer server = new AttachServer(container, path);
-        server.listenFd = Errno.check(Native.unixListen(path, Native.SOCK_STREAM, 128), "listen", path);
-        return server;
+        int fd = Errno.check(Native.unixListen(path, Native.SOCK_STREAM, 128), "listen", path);
+        return new AttachServer(container, fd);
     }
 
-    void start(EventLoop loop) throws NativeIoException {
-        loop.add(listenFd, Native.EPOLLIN, this);
-        registered = true;
+    void start() throws NativeIoException {
+        acceptor.start();
     }
 
     Container container() {
@@ -62,30 +57,11 @@ final class AttachServer implements EventLoop.Handler {
         return clients.size();
     }
 
-    @Override
-    public void onEvents(int events) {
-        for (int i = 0; i < 64; i++) {
-            int fd = Native.accept(listenFd);
-            if (fd == -Native.EINTR) {
-                continue;
-            }
-            if (fd == -Native.EAGAIN) {
-                return;
-            }
-            if (fd < 0) {
-                Daemon.LOG.warn("{}: accept on {}: {}", container.id(), path, Native.strerror(-fd));
-                return;
-            }
-            AttachClient client = new AttachClient(this, fd);
-            try {
-                client.start(container.loop());
-                clients.add(client);
-                Daemon.LOG.debug("{}: attach client connected (fd {})", container.id(), fd);
-            } catch (NativeIoException e) {
-                Daemon.LOG.warn("{}: attach client: {}", container.id(), e.getMessage());
-                Native.close(fd);
-            }
-        }
+    private void accepted(int fd) throws NativeIoException {
+        AttachClient client = new AttachClient(this, fd);
+        client.start(container.loop());
+        clients.add(client);
+        Daemon.LOG.debug("{}: attach client connected (fd {})", container.id(), fd);
     }
 
     /** Sends one frame to every client; clients that fail or fall too far behind are dropped. */
@@ -125,16 +101,6 @@ final class AttachServer implements EventLoop.Handler {
             c.close();
         }
         clients.clear();
-        if (listenFd >= 0) {
-            if (registered) {
-                container.loop().remove(listenFd);
-                registered = false;
-            }
-            int r = Native.close(listenFd);
-            if (r < 0) {
-                Daemon.LOG.warn("close attach listener {}: {}", path, Native.strerror(-r));
-            }
-            listenFd = -1;
-        }
+        acceptor.close();
     }
 }

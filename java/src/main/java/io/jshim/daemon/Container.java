@@ -134,7 +134,7 @@ final class Container {
         for (OutputPump p : pumps) {
             p.start(loop());
         }
-        attach.start(loop());
+        attach.start();
     }
 
     private void fail(int errno, String message) {

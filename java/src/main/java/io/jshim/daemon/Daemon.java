@@ -1,7 +1,6 @@
 package io.jshim.daemon;
 
 import io.jshim.nativeio.EventLoop;
-import io.jshim.nativeio.Native;
 import io.jshim.nativeio.NativeIoException;
 import io.jshim.protocol.Hello;
 import java.util.ArrayList;
@@ -17,22 +16,19 @@ import org.slf4j.LoggerFactory;
  * connections and the containers they serve (keyed by container id). No locks: everything
  * here runs on the loop thread, except {@link #shutdown()} which hands over to it.
  */
-public final class Daemon implements EventLoop.Handler {
+public final class Daemon {
     static final Logger LOG = LoggerFactory.getLogger("jshimd");
 
     private final EventLoop loop;
-    private int listenFd;
+    private final Acceptor acceptor;
     private final Scratch scratch = new Scratch();
     private final Map<String, Container> containers = new HashMap<>();
     private final Set<LauncherConnection> connections = new LinkedHashSet<>();
-    /** How long the listener sleeps after accept() fails (EMFILE, ENFILE, ENOBUFS...). */
-    static final long ACCEPT_BACKOFF_MS = 100;
-    private int acceptFailures;
 
     /** Takes ownership of the listening socket (non-blocking, close-on-exec). */
     public Daemon(EventLoop loop, int listenFd) {
         this.loop = loop;
-        this.listenFd = listenFd;
+        this.acceptor = new Acceptor(loop, listenFd, "launcher connection", this::accepted);
     }
 
     EventLoop loop() {
@@ -45,63 +41,13 @@ public final class Daemon implements EventLoop.Handler {
 
     /** Starts accepting; call before {@code loop.run()} or on the loop thread. */
     public void start() throws NativeIoException {
-        loop.add(listenFd, Native.EPOLLIN, this);
+        acceptor.start();
     }
 
-    @Override
-    public void onEvents(int events) {
-        for (int i = 0; i < 64 && listenFd >= 0; i++) {
-            int fd = Native.accept(listenFd);
-            if (fd == -Native.EINTR) {
-                continue;
-            }
-            if (fd == -Native.EAGAIN) {
-                return;
-            }
-            if (fd < 0) {
-                acceptFailed(-fd);
-                return;
-            }
-            if (acceptFailures > 0) {
-                LOG.info("accepting launcher connections again after {} failed accept() calls", acceptFailures);
-                acceptFailures = 0;
-            }
-            LauncherConnection c = new LauncherConnection(this, fd);
-            try {
-                c.start();
-                connections.add(c);
-            } catch (NativeIoException e) {
-                LOG.warn("launcher connection: {}", e.getMessage());
-                Native.close(fd);
-            }
-        }
-    }
-
-    /**
-     * accept() failed. The listener stays readable, so retrying at once would spin: take it out
-     * of epoll for {@link #ACCEPT_BACKOFF_MS} and log only the first failure of a run.
-     */
-    private void acceptFailed(int errno) {
-        if (acceptFailures++ == 0) {
-            LOG.warn("accept launcher connection: {}; pausing accept for {} ms (logged once until it"
-                    + " works again)", Native.strerror(errno), ACCEPT_BACKOFF_MS);
-        }
-        loop.remove(listenFd);
-        loop.schedule(ACCEPT_BACKOFF_MS, () -> {
-            if (listenFd < 0) {
-                return;
-            }
-            try {
-                loop.add(listenFd, Native.EPOLLIN, this);
-            } catch (NativeIoException e) {
-                LOG.error("re-arm the launcher listener: {}", e.getMessage());
-            }
-        });
-    }
-
-    /** Failed accept() calls since the last success (loop thread). */
-    int acceptFailures() {
-        return acceptFailures;
+    private void accepted(int fd) throws NativeIoException {
+        LauncherConnection c = new LauncherConnection(this, fd);
+        c.start();
+        connections.add(c);
     }
 
     /** A HELLO: a new Container for it, after tearing down whoever served that id before. */
@@ -146,11 +92,7 @@ public final class Daemon implements EventLoop.Handler {
             LOG.info("shutting down: {} connections, {} containers", connections.size(), containers.size());
             // Listener first: launchers that see their connection close must not reach this
             // daemon again; they start (or find) the next one, which re-takes every container.
-            if (listenFd >= 0) {
-                loop.remove(listenFd);
-                Native.close(listenFd);
-                listenFd = -1;
-            }
+            acceptor.close();
             for (LauncherConnection c : new ArrayList<>(connections)) {
                 c.close();
             }
