@@ -245,8 +245,18 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the eventfd, under the lock that {@link #close} takes: a wakeup from another thread
+     * that raced with close() must not write into whatever file reuses the eventfd's number.
+     */
     private void wakeup() {
-        if (wakePending.compareAndSet(false, true) && !closed) {
+        if (!wakePending.compareAndSet(false, true)) {
+            return;
+        }
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
             int r = Native.eventfdWrite(wakeFd, 1);
             if (r < 0) {
                 LOG.warn("eventfd write fd {}: {}", wakeFd, Native.strerror(-r));

@@ -222,6 +222,31 @@ class EventLoopTest {
     }
 
     @Test
+    void wakeupsAfterCloseWriteIntoNoFdThatReusedTheEventfdNumber() throws Exception {
+        loop.close();
+        // the numbers of the epoll fd and the eventfd are free again: new pipes take them
+        List<Integer> readEnds = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            int[] p = new int[2];
+            assertEquals(0, Native.pipe(p));
+            fds.add(p[0]);
+            fds.add(p[1]);
+            assertEquals(0, Native.setNonBlocking(p[0], true));
+            readEnds.add(p[0]);
+        }
+        Thread other = new Thread(() -> {
+            loop.execute(() -> { });
+            loop.stop();
+        });
+        other.start();
+        other.join(5000);
+        ByteBuffer buf = ByteBuffer.allocateDirect(16);
+        for (int fd : readEnds) {
+            assertEquals(-Native.EAGAIN, Native.read(fd, buf, 0, 16), "pipe read end " + fd + " got bytes");
+        }
+    }
+
+    @Test
     void manyExecutesFromManyThreadsAllRun() throws Exception {
         AtomicInteger count = new AtomicInteger();
         int threads = 4;
