@@ -44,8 +44,12 @@ final class ExitFile {
             Native.unlink(tmp);
             throw e;
         }
-        Errno.check(Native.close(fd), "close", tmp);
-        int r = Native.rename(tmp, path);
+        int r = Native.close(fd); // close(2) can report a delayed write error: no rename then
+        if (r < 0) {
+            Native.unlink(tmp);
+            Errno.check(r, "close", tmp);
+        }
+        r = Native.rename(tmp, path);
         if (r < 0) {
             Native.unlink(tmp);
             Errno.check(r, "rename", tmp + " to " + path);
