@@ -14,7 +14,6 @@ final class ShimmyLogFormat implements LogFormat {
     private static final byte[] STDERR_TAG = {' ', 's', 't', 'd', 'e', 'r', 'r', ' '};
     private static final byte[] REPLACEMENT = {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD}; // U+FFFD
 
-    /** "<ts> stdout " for the current chunk; reused, so no allocation per chunk or line. */
     private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
     private static final long ONES = 0x0101010101010101L;
     private static final long HIGH_BITS = 0x8080808080808080L;
@@ -23,6 +22,7 @@ final class ShimmyLogFormat implements LogFormat {
     private static final VarHandle LONG_LE =
             MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
+    /** "<ts> stdout " for the current chunk; reused, so no allocation per chunk or line. */
     private final byte[] prefix = new byte[Rfc3339.MAX_LENGTH + STDOUT_TAG.length];
 
     @Override
