@@ -53,6 +53,8 @@ final class LauncherConnection implements EventLoop.Handler {
                 return;
             }
             if (n == 0) {
+                // EOF, or an empty packet, which may still have carried fds: close them too
+                closeAll(Arrays.copyOf(s.fds, Math.min(s.counts[0], s.fds.length)));
                 Daemon.LOG.debug("launcher connection {}: closed by the launcher", fd);
                 close();
                 return;

@@ -283,6 +283,29 @@ class DaemonInProcessTest {
     }
 
     @Test
+    void fdsThatCameWithAnEmptyPacketAreClosed() throws Exception {
+        try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = new FakeLauncher(dir, "c12", false)) {
+            l.connect(d.socket);
+            int[] p = new int[2];
+            assertEquals(0, Native.pipe(p));
+            try {
+                Errno.check(Native.setNonBlocking(p[0], true), "fcntl", "pipe");
+                l.send(ByteBuffer.allocateDirect(0), new int[] {p[1]});
+                assertEquals(0, l.receive(2000)[0], "daemon closes the connection");
+                Native.close(p[1]);
+                p[1] = -1;
+                // the read end sees EOF only once the daemon closed its copy of the write end too
+                assertTrue(eofWithin(p[0], 2000), "the daemon still holds the fd of the empty packet");
+            } finally {
+                Native.close(p[0]);
+                if (p[1] >= 0) {
+                    Native.close(p[1]);
+                }
+            }
+        }
+    }
+
+    @Test
     void bigOutputIsLoggedCompletelyAndInOrder() throws Exception {
         try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = new FakeLauncher(dir, "c10", false)) {
             l.connect(d.socket);
