@@ -1,6 +1,7 @@
 /* jni_socket.c: AF_UNIX sockets: listen/connect/accept, fd passing, send, shutdown, pairs. */
 #include <poll.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -110,6 +111,7 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_recvWithFds(JNIEnv *env,
 	} control;
 	int got[JSHIM_SCM_MAX_FD];
 	int ngot = 0;
+	bool overflow = false;
 	void *addr;
 	jint max;
 	int ret = jshim_buffer(env, buf, pos, len, &addr);
@@ -132,10 +134,18 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_recvWithFds(JNIEnv *env,
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k && ngot < JSHIM_SCM_MAX_FD; i++)
-			memcpy(&got[ngot++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+		for (size_t i = 0; i < k; i++) {
+			int f;
+			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (ngot < JSHIM_SCM_MAX_FD) {
+				got[ngot++] = f;
+			} else {
+				close(f); /* more than we can hand on: never leak it */
+				overflow = true;
+			}
+		}
 	}
-	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || ngot > max) {
+	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || overflow || ngot > max) {
 		close_all(got, ngot);
 		return -EMSGSIZE;
 	}

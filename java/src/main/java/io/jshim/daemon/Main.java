@@ -207,6 +207,9 @@ public final class Main {
         } catch (NativeIoException e) {
             Daemon.LOG.error("{}", e.getMessage());
             return 1;
+        } catch (IllegalStateException e) { // the loop itself failed (epoll_wait)
+            Daemon.LOG.error("event loop: {}", e.getMessage());
+            return 1;
         } finally {
             try {
                 lock.release();
