@@ -70,4 +70,65 @@ class RuntimeE2eTest extends E2eBase {
         assertEquals("Runtime Exited with code 9.", rep.status, r::toString);
         assertEquals("to stderr\n", rep.stderr, r::toString);
     }
+
+    /**
+     * Spec 3.5: the runtime exits 0 but the container init already died: that is an abnormal
+     * termination, and the report names both.
+     */
+    @Test
+    void containerDyingDuringCreateIsAnAbnormalTermination() throws Exception {
+        // a fake runtime: its "container" exits 4 at once and is re-parented to the shim
+        Path early = script("runc-early-death", String.join("\n",
+                "while [ $# -gt 0 ]; do [ \"$1\" = --pid-file ] && pidfile=$2; shift; done",
+                "sh -c 'exit 4' &",
+                "echo $! > \"$pidfile\"",
+                // exec, so no shell reaps the child: it is a zombie when the runtime exits 0
+                "exec sleep 0.2"));
+        Container c = fx.container("true");
+        Shim shim = fx.shim(c);
+        shim.override.put("--runtime", early.toString());
+        Shim.Result r = shim.run();
+        Report rep = assertAbnormal(r, c);
+        assertEquals("Runtime Exited with code 0. Container Exited with code 4.", rep.status, r::toString);
+        assertShimGone(r);
+    }
+
+    /**
+     * Spec 4 (DO NOT COPY): the manager is gone before the report, so writing it fails with
+     * EPIPE. The shim goes on serving the container: log and exit file as usual.
+     */
+    @Test
+    void reportToAGoneManagerStillServesTheContainer() throws Exception {
+        Container c = fx.container("sh", "-c", "sleep 0.3; echo served; exit 6");
+        Shim shim = fx.shim(c);
+        shim.logLevel = "DEBUG";
+        List<String> cmd = new java.util.ArrayList<>(List.of("bash", "-c",
+                "\"$@\" 3>&1 | true; echo ${PIPESTATUS[0]} > \"$STATUS\"", "bash"));
+        cmd.addAll(shim.argv()); // --syncpipe-fd 3: a pipe whose reader (true) is gone
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        Path status = c.dir.resolve("main-status");
+        pb.environment().put("STATUS", status.toString());
+        pb.environment().put("JSHIMD", TestPaths.jshimd().toString());
+        Process p = pb.start();
+        p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "manager pipeline finished");
+        assertEquals("0", Files.readString(status).trim(), "main exit code");
+        Path pidfile = c.bundle.shimPidfile();
+        int shimPid = Integer.parseInt(Files.readString(pidfile));
+        assertTrue(Wait.until(10_000, () -> Files.exists(c.bundle.containerPidfile())
+                && "created".equals(stateOrNull(c.id))), "the container was created");
+        fx.runc.start(c.id);
+        ExitFile e = c.awaitExitFile(10_000);
+        assertEquals(6, e.exitCode, e.raw);
+        assertEquals(List.of("served"), LogRecord.texts(c.logRecords(), "stdout"));
+        assertTrue(Procs.waitGone(shimPid, 2_000), "the shim exits after the exit file");
+    }
+
+    private static String stateOrNull(String id) {
+        try {
+            return fx.runc.state(id);
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
 }
