@@ -132,9 +132,12 @@ struct jshim_hello {
 #define JSHIM_JOURNAL_VERSION 1
 #define JSHIM_JOURNAL_SIZE 4096
 
-/* jshim_journal.flags, set by the daemon */
+/* jshim_journal.flags, set with atomic OR (the daemon sets the first two) */
 #define JSHIM_JOURNAL_LOG_OPENED (1u << 0) /* the log was created; never truncate it again */
 #define JSHIM_JOURNAL_EXIT_WRITTEN (1u << 1) /* the exit file exists; never rewrite it */
+/* Set by the launcher (atomic OR) before it writes the exit file itself because a READY
+ * daemon sent no DONE in time (stuck): a daemon that wakes up later must not write it. */
+#define JSHIM_JOURNAL_EXIT_TAKEN (1u << 2)
 
 struct jshim_journal_slot {
 	uint64_t log_size;      /* bytes of the log file that are committed */

@@ -17,5 +17,7 @@ void jshim_container_fds_close(struct jshim_container_fds *f);
 int jshim_memfds_create(struct jshim_container_fds *f);
 /* Reads the journal's flags word. 0 or -errno. */
 int jshim_journal_flags(int journal_fd, uint32_t *flags);
+/* Atomically ORs flag into the journal's flags word (shared with the daemon's mapping). */
+int jshim_journal_set_flag(int journal_fd, uint32_t flag);
 
 #endif

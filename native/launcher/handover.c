@@ -194,8 +194,11 @@ static void read_signals(struct jshim_mon *m)
 static int fallback(struct jshim_mon *m)
 {
 	uint32_t flags = 0;
-	if (jshim_journal_flags(m->fds.fd[JSHIM_FD_JOURNAL], &flags) == 0 &&
-	    (flags & JSHIM_JOURNAL_EXIT_WRITTEN)) {
+	int journal = m->fds.fd[JSHIM_FD_JOURNAL];
+	/* Fence first: a daemon that is only stuck must not write the exit file after us. */
+	if (jshim_journal_set_flag(journal, JSHIM_JOURNAL_EXIT_TAKEN) < 0)
+		log_warn("fallback: could not fence the daemon off the exit file");
+	if (jshim_journal_flags(journal, &flags) == 0 && (flags & JSHIM_JOURNAL_EXIT_WRITTEN)) {
 		log_warn("fallback: no daemon finished the exit within %d ms; the journal says the exit "
 			 "file exists", (int)(jshim_now_ms() - m->fallback_from));
 		return SERVE_DONE + 0;
@@ -219,13 +222,24 @@ static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
  * is never reset, so a crash-looping daemon cannot postpone the exit file forever. At
  * start + fallback the launcher falls back unless a daemon is on its way (connected, or
  * being started by this or another launcher); that grace ends at start + fallback + daemon
- * timeout, whatever happens.
+ * timeout, whatever happens. A READY daemon that got EXITED has until exit + fallback +
+ * daemon timeout to send DONE; after that it counts as stuck and the launcher falls back,
+ * fencing it off with JSHIM_JOURNAL_EXIT_TAKEN first.
  */
 static int64_t fallback_due(struct jshim_mon *m, int64_t now)
 {
+	if (m->fallback_from == 0 && m->ready) {
+		/* EXITED told to a READY daemon: wait for DONE, but not forever. A daemon that is
+		 * connected and READY yet sends no DONE in fallback + daemon timeout is stuck. */
+		int64_t stuck = m->exited_at + m->cfg->fallback_ms + m->cfg->daemon_timeout_ms;
+		if (now < stuck)
+			return stuck;
+		log_warn("the daemon is READY but sent no DONE within %d ms of the exit: it is stuck",
+			 (int)(now - m->exited_at));
+		m->fallback_from = m->exited_at;
+		return now;
+	}
 	if (m->fallback_from == 0) {
-		if (m->ready)
-			return now + 60000; /* EXITED told to a READY daemon: wait for DONE */
 		m->fallback_from = now > m->exited_at ? now : m->exited_at;
 		log_info("fallback clock started: exit file in at most %d ms without a daemon",
 			 m->cfg->fallback_ms + m->cfg->daemon_timeout_ms);

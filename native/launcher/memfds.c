@@ -68,3 +68,18 @@ int jshim_journal_flags(int journal_fd, uint32_t *flags)
 	*flags = v;
 	return 0;
 }
+
+int jshim_journal_set_flag(int journal_fd, uint32_t flag)
+{
+	void *j = mmap(NULL, JSHIM_JOURNAL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, journal_fd, 0);
+	if (j == MAP_FAILED) {
+		int e = errno;
+		log_error("mmap journal: %s", strerror(e));
+		return -e;
+	}
+	uint32_t *flags = (uint32_t *)((char *)j + JSHIM_JOURNAL_OFF_FLAGS);
+	__atomic_fetch_or(flags, flag, __ATOMIC_SEQ_CST); /* the daemon ORs into the same word */
+	if (munmap(j, JSHIM_JOURNAL_SIZE) < 0)
+		log_warn("munmap journal: %s", strerror(errno));
+	return 0;
+}

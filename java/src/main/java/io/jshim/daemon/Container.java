@@ -164,6 +164,12 @@ final class Container {
         if (released) {
             return;
         }
+        if (journal.hasFlag(Protocol.JOURNAL_EXIT_TAKEN)) {
+            Daemon.LOG.warn("{}: the launcher wrote the exit file itself (this daemon was too slow); "
+                    + "not writing it again", id());
+            finish();
+            return;
+        }
         Instant now = Instant.now();
         String text = ExitFile.text(waitStatus, now.getEpochSecond(), now.getNano());
         try {

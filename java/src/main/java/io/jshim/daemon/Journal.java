@@ -65,8 +65,9 @@ final class Journal {
         return (flags() & flag) != 0;
     }
 
+    /** Atomic OR: the launcher may set a flag in the same word at the same time. */
     void setFlag(int flag) {
-        INT.setRelease(buf, Protocol.JOURNAL_OFF_FLAGS, flags() | flag);
+        INT.getAndBitwiseOrRelease(buf, Protocol.JOURNAL_OFF_FLAGS, flag);
     }
 
     long logSize() {

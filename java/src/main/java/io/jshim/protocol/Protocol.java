@@ -47,6 +47,7 @@ public final class Protocol {
     public static final int JOURNAL_SIZE = 4096;
     public static final int JOURNAL_LOG_OPENED = 1 << 0;
     public static final int JOURNAL_EXIT_WRITTEN = 1 << 1;
+    public static final int JOURNAL_EXIT_TAKEN = 1 << 2;
     public static final int JOURNAL_OFF_MAGIC = 0;
     public static final int JOURNAL_OFF_VERSION = 4;
     public static final int JOURNAL_OFF_CURRENT = 8;

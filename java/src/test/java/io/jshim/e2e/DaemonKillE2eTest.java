@@ -144,6 +144,46 @@ class DaemonKillE2eTest extends E2eBase {
         }
     }
 
+    /**
+     * A daemon that is READY but stuck (SIGSTOPped) when the container exits: the launcher
+     * falls back after JSHIM_FALLBACK_SECONDS + JSHIM_DAEMON_TIMEOUT, writes the exit file, and
+     * fences the daemon off, so the daemon does not rewrite the file when it wakes up.
+     */
+    @Test
+    void aStuckDaemonIsFencedOffAndTheLauncherWritesTheExitFile() throws Exception {
+        final int sigstop = 19;
+        final int sigcont = 18;
+        int daemon = ensureDaemon();
+        Container c = fx.container("sh", "-c", "sleep 0.5; exit 3");
+        Shim shim = fx.shim(c);
+        Shim.Result r = RestartSupport.run(shim, Map.of("JSHIM_FALLBACK_SECONDS", "1", "JSHIM_DAEMON_TIMEOUT", "2"));
+        createOkChecks(r, c);
+        int cpid = c.containerPid();
+        fx.runc.start(c.id);
+        String written;
+        assertEquals(0, Native.kill(daemon, sigstop), "SIGSTOP jshimd");
+        try {
+            assertTrue(Procs.waitGone(cpid, 5_000), "the container exits");
+            long t0 = System.nanoTime();
+            ExitFile e = c.awaitExitFile(10_000);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms <= 4_000, "exit file " + ms + " ms after the exit (fallback 1 s + timeout 2 s)");
+            assertEquals(3, e.exitCode, e.raw);
+            assertShimGone(r);
+            String log = String.join("\n", RestartSupport.launcherLines(fx, r.shimPid()));
+            assertTrue(log.contains("it is stuck") && log.contains("wrote the exit file"), log);
+            written = Files.readString(c.exitFile);
+        } finally {
+            Native.kill(daemon, sigcont);
+        }
+        Wait.sleep(1_000);
+        assertEquals(written, Files.readString(c.exitFile), "the daemon, awake again, did not rewrite it");
+        assertEquals(List.of(daemon), fx.daemons(), "the same daemon goes on");
+        Container after = fx.container("sh", "-c", "echo still serving");
+        assertEquals(0, runToExit(fx.shim(after)).exitCode);
+        assertEquals(List.of("still serving"), LogRecord.texts(after.logRecords(), "stdout"));
+    }
+
     /** createOk's checks for a run made with extra environment. */
     private static void createOkChecks(Shim.Result r, Container c) throws IOException {
         assertEquals(0, r.mainExit, r::toString);
