@@ -11,6 +11,12 @@
 /* The kernel passes at most this many fds in one message (SCM_MAX_FD). */
 #define JSHIM_SCM_MAX_FD 253
 
+/* Room for one SCM_RIGHTS message of up to JSHIM_SCM_MAX_FD fds, aligned for cmsghdr. */
+union jshim_scm_control {
+	char buf[CMSG_SPACE(sizeof(int) * JSHIM_SCM_MAX_FD)];
+	struct cmsghdr align;
+};
+
 static int fill_addr(const char *path, struct sockaddr_un *addr)
 {
 	size_t n = strlen(path);
@@ -105,10 +111,7 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_recvWithFds(JNIEnv *env,
 								  jobject buf, jint pos, jint len,
 								  jintArray fds, jintArray counts)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * JSHIM_SCM_MAX_FD)];
-		struct cmsghdr align;
-	} control;
+	union jshim_scm_control control;
 	int got[JSHIM_SCM_MAX_FD];
 	int ngot = 0;
 	bool overflow = false;
@@ -172,10 +175,7 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_sendWithFds(JNIEnv *env,
 								  jobject buf, jint pos, jint len,
 								  jintArray fds, jint nfds)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * JSHIM_SCM_MAX_FD)];
-		struct cmsghdr align;
-	} control;
+	union jshim_scm_control control;
 	int out[JSHIM_SCM_MAX_FD];
 	void *addr;
 	int ret = jshim_buffer(env, buf, pos, len, &addr);

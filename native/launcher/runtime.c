@@ -51,23 +51,27 @@ static int set_nonblock(int fd)
 	return 0;
 }
 
+/* An output pipe: the launcher keeps the non-blocking read end as f->fd[slot] (handed to the
+ * daemon), the write end goes to the runtime (and so to the container) as *child. */
+static int output_pipe(struct jshim_container_fds *f, int slot, int *child, const char *what)
+{
+	int p[2];
+	int r = make_pipe(p, what);
+	if (r < 0)
+		return r;
+	f->fd[slot] = p[0];
+	*child = p[1];
+	grow_pipe(p[0], what);
+	return set_nonblock(p[0]);
+}
+
 int jshim_runtime_pipes(const struct jshim_config *cfg, struct jshim_container_fds *f, int child[3])
 {
 	int p[2], r;
 	child[0] = child[1] = child[2] = -1;
-	if ((r = make_pipe(p, "stdout")) < 0)
+	if ((r = output_pipe(f, JSHIM_FD_STDOUT, &child[1], "stdout")) < 0)
 		return r;
-	f->fd[JSHIM_FD_STDOUT] = p[0];
-	child[1] = p[1];
-	grow_pipe(p[0], "stdout");
-	if ((r = set_nonblock(p[0])) < 0)
-		return r;
-	if ((r = make_pipe(p, "stderr")) < 0)
-		return r;
-	f->fd[JSHIM_FD_STDERR] = p[0];
-	child[2] = p[1];
-	grow_pipe(p[0], "stderr");
-	if ((r = set_nonblock(p[0])) < 0)
+	if ((r = output_pipe(f, JSHIM_FD_STDERR, &child[2], "stderr")) < 0)
 		return r;
 	if (cfg->stdin_open) {
 		if ((r = make_pipe(p, "stdin")) < 0)
