@@ -19,16 +19,8 @@ class DaemonFlowControlTest {
     @TempDir
     Path dir;
 
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void waitFor(Check c, String what) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!c.ok()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-            Thread.sleep(2);
-        }
+    private static void waitFor(Poll.Check c, String what) throws Exception {
+        Poll.until(10_000, c, what);
     }
 
     private static int attach(FakeLauncher l, DaemonHarness d, int expectedClients) throws Exception {

@@ -81,16 +81,8 @@ class DaemonInProcessTest {
         return f;
     }
 
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void waitFor(Check c, String what) throws Exception {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!c.ok()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-            Thread.sleep(2);
-        }
+    private static void waitFor(Poll.Check c, String what) throws Exception {
+        Poll.until(5_000, c, what);
     }
 
     private static List<String> texts(Path log, String stream) throws Exception {
