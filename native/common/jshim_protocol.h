@@ -1,6 +1,17 @@
 /*
- * jshim_protocol.h: the launcher <-> jshimd wire protocol, version 1.
+ * jshim_protocol.h: the launcher <-> jshimd wire protocol, versions 1 and 2.
  * Mirrored field for field by java/src/main/java/io/jshim/protocol/Protocol.java.
+ *
+ * VERSIONS
+ *   2  this release's launcher (0.2.x). Fds instead of paths: the launcher opens the log's
+ *      directory, the exit file's directory and binds the attach listener; the daemon acts
+ *      only on those fds (openat/renameat with names that contain no '/'). Adds the k8s-file
+ *      log, conmon's exit file and attach framing, REOPEN_LOG, the exit time and a session id.
+ *   1  the 0.1.0 launcher: paths in HELLO, shimmy formats only.
+ *   A daemon answers each connection in the version its HELLO used and serves 1 and 2. A
+ *   packet of any other version is refused: the daemon logs "protocol version N, this daemon
+ *   speaks 1..2" and closes the connection. Replies (READY, FAILED, ...) carry the version of
+ *   the HELLO they answer; a v2 launcher accepts only version 2 replies.
  *
  * TRANSPORT
  *   AF_UNIX SOCK_SEQPACKET at the daemon socket: --jshimd-socket, else $JSHIM_SOCKET,
@@ -8,7 +19,7 @@
  *   Every message is exactly one packet: an 8-byte header and then the payload.
  *   All integers are in host byte order (both ends run on the same host).
  *
- *     offset 0  u16 version   JSHIM_PROTO_VERSION
+ *     offset 0  u16 version   JSHIM_PROTO_VERSION (or 1 from an old launcher)
  *     offset 2  u16 type      JSHIM_MSG_*
  *     offset 4  u32 length    payload bytes after the header
  *
@@ -20,34 +31,58 @@
  * MESSAGES
  *   launcher -> daemon
  *     HELLO   (fds)  "serve this container". Sent after every (re)connect, so a daemon that
- *                    was restarted gets everything again. Payload: struct jshim_hello, then
- *                    JSHIM_HELLO_NSTRINGS strings, each a u16 length and that many bytes
- *                    (no NUL): container id, log path, exit path, attach socket path.
- *     EXITED         the container init was reaped. Payload: i32 raw wait status.
+ *                    was restarted gets everything again.
+ *                    v1 payload: struct jshim_hello, then JSHIM_HELLO_NSTRINGS strings (u16
+ *                    length + bytes, no NUL, not empty): container id, log path, exit path,
+ *                    attach socket path.
+ *                    v2 payload: struct jshim_hello2, then JSHIM_HELLO2_NSTRINGS strings (u16
+ *                    length + bytes, no NUL; may be empty where noted): container id, name
+ *                    (may be empty), log file name (a name inside the log dir fd: no '/', not
+ *                    "." or ".."; empty without JSHIM_HELLO_LOG_FILE), exit file name (same
+ *                    rules, inside the exit dir fd), log tag (may be empty). Strings are bytes,
+ *                    not text: the daemon never decodes a name it passes to openat.
+ *     EXITED         the container init was reaped.
+ *                    v1 payload: i32 raw wait status.
+ *                    v2 payload: struct jshim_exited2 (wait status, exit flags, exit time).
  *                    Also implied by HELLO with state JSHIM_STATE_EXITED.
+ *     REOPEN_LOG     (v2) conmon's ctl "2 0 0": replace the log file now (a fresh empty file
+ *                    at the log name, renamed over it), later records go there. No payload.
  *   daemon -> launcher
- *     READY          answer to HELLO: the log is open and the attach socket listens.
+ *     READY          answer to HELLO: the log is open and the attach socket is served.
  *     FAILED         answer to HELLO: the daemon cannot serve this container.
  *                    Payload: i32 errno, then the message bytes (UTF-8, no NUL).
  *     CLOSE_STDIN    the launcher must close its copy of the stdin write end now
- *                    (--stdin-once and the first attach session ended) and never hand it
+ *                    (stdin-once and the first attach session ended) and never hand it
  *                    over again. The daemon closes its own copy before sending this.
  *     DONE           the exit file is written (output drained first). The launcher exits.
  *
- *   Order on one connection: L:HELLO, D:READY|FAILED, then any of L:EXITED, D:CLOSE_STDIN,
- *   and finally D:DONE. A FAILED on the first HELLO makes the launcher kill the container
- *   and report the failure on the sync pipe; on a later HELLO it is logged and retried.
+ *   Order on one connection: L:HELLO, D:READY|FAILED, then any of L:EXITED, L:REOPEN_LOG,
+ *   D:CLOSE_STDIN, and finally D:DONE. A FAILED on the first HELLO makes the launcher kill
+ *   the container and report the failure on the sync pipe; on a later HELLO it is logged and
+ *   retried. A REOPEN_LOG that a daemon did not answer with DONE is sent again after the next
+ *   READY (a second reopen only empties the log once more, as conmon's would).
  *
  * FDS (SCM_RIGHTS, with HELLO only, in this order; they arrive close-on-exec)
+ *   v1:
  *     0  journal memfd      struct jshim_journal, JSHIM_JOURNAL_SIZE bytes
  *     1  stdout read end    O_NONBLOCK pipe read end (the container writes the other end)
  *     2  stdout spool memfd
  *     3  stderr read end
  *     4  stderr spool memfd
  *     5  stdin write end    only with JSHIM_HELLO_STDIN (stdin wanted and not closed yet)
+ *   v2: 0..4 as in v1, then
+ *     5  exit dir           O_DIRECTORY|O_PATH fd of the exit file's directory (always)
+ *     then, in this order, each only with its flag:
+ *        stdin write end    JSHIM_HELLO_STDIN
+ *        log dir            JSHIM_HELLO_LOG_FILE: O_DIRECTORY|O_PATH fd of the log's directory
+ *        attach listener    JSHIM_HELLO_ATTACH: a listening socket the launcher bound (mode
+ *                           0700), SOCK_STREAM (shimmy) or SOCK_SEQPACKET (conmon)
+ *        journald socket    JSHIM_HELLO_LOG_JOURNALD: an AF_UNIX SOCK_DGRAM socket connected
+ *                           to the journal (native protocol datagrams)
  *   Ownership: the launcher owns all of these for the container's life and keeps them
  *   open across daemon restarts; the daemon owns only the duplicates it received and closes
- *   each exactly once, when it is done with the container or the connection is lost.
+ *   each exactly once, when it is done with the container or the connection is lost. The
+ *   launcher unlinks the attach socket file (unlinkat on its own dir fd) after DONE.
  *
  * EXACTLY-ONCE OUTPUT ("the kernel is the journal")
  *   The daemon never read()s a container pipe. It splice()s the pipe into the stream's spool
@@ -61,6 +96,10 @@
  *   lseek, commit 0), so its pages are reused; a committed offset past the spool's end means
  *   a daemon died between the lseek and the commit, and reads as 0. While a daemon lags
  *   behind, processed spool ranges are given back with FALLOC_FL_PUNCH_HOLE.
+ *   Log replacement (v2: --log-size-max, REOPEN_LOG): the daemon creates "<name>.tmp" in the
+ *   log dir (O_EXCL|O_NOFOLLOW, after unlinking a stale one), commits log size 0, then
+ *   renameat()s it over <name>. A daemon killed between the commit and the rename finds the
+ *   old file at <name> and truncates it to 0, which is what the replacement wanted.
  *
  *   The journal is mapped shared by the daemon. A commit writes the slot that is not
  *   current, then stores the new value of `current` (a single aligned u32, release order).
@@ -70,11 +109,12 @@
 
 #include <stdint.h>
 
-#define JSHIM_PROTO_VERSION 1
+#define JSHIM_PROTO_VERSION 2     /* what this launcher sends */
+#define JSHIM_PROTO_VERSION_MIN 1 /* the oldest a daemon serves */
 #define JSHIM_DEFAULT_SOCKET "/run/jshim/jshimd.sock"
 #define JSHIM_SOCKET_ENV "JSHIM_SOCKET"
 #define JSHIM_MSG_MAX 65536 /* header + payload */
-#define JSHIM_MAX_FDS 8
+#define JSHIM_MAX_FDS 16
 
 enum jshim_msg_type {
 	JSHIM_MSG_HELLO = 1,
@@ -83,6 +123,7 @@ enum jshim_msg_type {
 	JSHIM_MSG_FAILED = 4,
 	JSHIM_MSG_CLOSE_STDIN = 5,
 	JSHIM_MSG_DONE = 6,
+	JSHIM_MSG_REOPEN_LOG = 7, /* v2 */
 };
 
 struct jshim_msg_header {
@@ -94,6 +135,9 @@ struct jshim_msg_header {
 /* jshim_hello.flags */
 #define JSHIM_HELLO_STDIN (1u << 0)      /* fd 5 is the container's stdin write end */
 #define JSHIM_HELLO_STDIN_ONCE (1u << 1) /* close stdin when the first attach session ends */
+#define JSHIM_HELLO_LOG_FILE (1u << 2)   /* v2: a log dir fd and a log file name */
+#define JSHIM_HELLO_ATTACH (1u << 3)     /* v2: an attach listener fd */
+#define JSHIM_HELLO_LOG_JOURNALD (1u << 4) /* v2: a journald socket fd */
 
 /* jshim_hello.state */
 #define JSHIM_STATE_RUNNING 0 /* created or running: the container init is alive */
@@ -101,11 +145,19 @@ struct jshim_msg_header {
 
 /* jshim_hello.log_format: how output becomes log records */
 #define JSHIM_LOG_SHIMMY 1 /* "<rfc3339> stdout|stderr <text>\n", empty pieces dropped */
-/* reserved: JSHIM_LOG_K8S_FILE 2 (conmon's k8s-file, partial/full tags) */
+#define JSHIM_LOG_K8S_FILE 2 /* conmon's k8s-file: "<rfc3339nano> stdout|stderr F|P <text>\n" */
 
 /* jshim_hello.exit_format: what the exit file holds */
 #define JSHIM_EXIT_SHIMMY_JSON 1 /* {"at": "...", "reason": "exited", "exitCode": N} */
-/* reserved: JSHIM_EXIT_CONMON_CODE 2 (conmon's bare exit code) */
+#define JSHIM_EXIT_CONMON_CODE 2 /* conmon's: decimal code, 128+signal, -1 on timeout; no newline */
+
+/* jshim_hello2.attach_format */
+#define JSHIM_ATTACH_SHIMMY 1 /* SOCK_STREAM, frames [1|2][chunk <= 32767] */
+#define JSHIM_ATTACH_CONMON 2 /* SOCK_SEQPACKET, records [2|3][chunk <= 8192]; client EOF =
+				 shutdown(SHUT_RD), output keeps flowing to that client */
+
+/* exit flags (jshim_hello2.exit_flags, jshim_exited2.flags) */
+#define JSHIM_EXIT_TIMED_OUT (1u << 0) /* killed by --timeout: conmon's status -1 */
 
 struct jshim_hello {
 	uint32_t flags;
@@ -120,12 +172,37 @@ struct jshim_hello {
 
 #define JSHIM_HELLO_NSTRINGS 4 /* container id, log path, exit path, attach path */
 
+struct jshim_hello2 {
+	uint32_t flags;
+	uint32_t state;
+	int32_t launcher_pid;
+	int32_t container_pid;
+	int32_t wait_status;   /* with state EXITED */
+	uint32_t exit_flags;   /* with state EXITED: JSHIM_EXIT_* flags */
+	int64_t exit_time_ns;  /* with state EXITED: CLOCK_REALTIME of the reap */
+	uint64_t session_id;   /* unique per launcher (random); the daemon's key */
+	uint64_t log_size_max; /* k8s-file: replace the log past this many bytes; 0 = never */
+	uint32_t log_format;
+	uint32_t exit_format;
+	uint32_t attach_format; /* 0 without JSHIM_HELLO_ATTACH */
+	uint32_t nfds;          /* must equal the number of fds in the packet */
+};
+
+#define JSHIM_HELLO2_NSTRINGS 5 /* container id, name, log name, exit name, log tag */
+
+struct jshim_exited2 {
+	int32_t wait_status;
+	uint32_t flags;        /* JSHIM_EXIT_* */
+	int64_t exit_time_ns;  /* CLOCK_REALTIME of the reap */
+};
+
 #define JSHIM_FD_JOURNAL 0
 #define JSHIM_FD_STDOUT 1
 #define JSHIM_FD_STDOUT_SPOOL 2
 #define JSHIM_FD_STDERR 3
 #define JSHIM_FD_STDERR_SPOOL 4
-#define JSHIM_FD_STDIN 5
+#define JSHIM_FD_STDIN 5   /* v1 only; v2 indices are computed from the flags */
+#define JSHIM_FD_EXIT_DIR 5 /* v2 */
 
 /* The journal memfd: created zeroed by the launcher with magic and version set. */
 #define JSHIM_JOURNAL_MAGIC 0x4a53484au /* "JHSJ" read as little-endian bytes */
@@ -161,6 +238,8 @@ struct jshim_journal {
 
 _Static_assert(sizeof(struct jshim_msg_header) == 8, "header layout");
 _Static_assert(sizeof(struct jshim_hello) == 32, "hello layout");
+_Static_assert(sizeof(struct jshim_hello2) == 64, "hello2 layout");
+_Static_assert(sizeof(struct jshim_exited2) == 16, "exited2 layout");
 _Static_assert(sizeof(struct jshim_journal_slot) == JSHIM_JOURNAL_SLOT_SIZE, "slot layout");
 _Static_assert(sizeof(struct jshim_journal) == JSHIM_JOURNAL_OFF_SLOTS + 2 * JSHIM_JOURNAL_SLOT_SIZE,
 	       "journal layout");

@@ -26,6 +26,10 @@ void jshim_config_init(struct jshim_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
 	cfg->sync_fd = -1;
+	cfg->start_fd = -1;
+	cfg->attach_pipe_fd = -1;
+	cfg->attach_format = JSHIM_ATTACH_SHIMMY;
+	cfg->log_drivers = JSHIM_LOGDRV_FILE;
 	cfg->log_level = JSHIM_LOG_INFO;
 	cfg->log_format = JSHIM_LOG_SHIMMY;
 	cfg->exit_format = JSHIM_EXIT_SHIMMY_JSON;
@@ -40,6 +44,12 @@ void jshim_config_free(struct jshim_config *cfg)
 	free(cfg->runtime_args);
 	cfg->runtime_args = NULL;
 	cfg->n_runtime_args = 0;
+	free(cfg->runtime_opts); /* the strings are argv's */
+	cfg->runtime_opts = NULL;
+	cfg->n_runtime_opts = 0;
+	free(cfg->exit_command_args);
+	cfg->exit_command_args = NULL;
+	cfg->n_exit_command_args = 0;
 }
 
 int jshim_parse_log_level(const char *name, enum jshim_log_level *out)

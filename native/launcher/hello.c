@@ -22,7 +22,7 @@ ssize_t jshim_hello_encode(void *buf, size_t cap, const struct jshim_hello *h,
 	if (total > cap || total > JSHIM_MSG_MAX)
 		return -EMSGSIZE;
 	unsigned char *p = buf;
-	struct jshim_msg_header hdr = { JSHIM_PROTO_VERSION, JSHIM_MSG_HELLO,
+	struct jshim_msg_header hdr = { JSHIM_PROTO_VERSION_MIN, JSHIM_MSG_HELLO,
 					(uint32_t)(total - sizeof hdr) };
 	memcpy(p, &hdr, sizeof hdr);
 	p += sizeof hdr;
@@ -81,7 +81,7 @@ int jshim_hello_send(int sock, const struct jshim_hello *h,
 int jshim_exited_send(int sock, int32_t wait_status)
 {
 	unsigned char buf[sizeof(struct jshim_msg_header) + 4];
-	struct jshim_msg_header hdr = { JSHIM_PROTO_VERSION, JSHIM_MSG_EXITED, 4 };
+	struct jshim_msg_header hdr = { JSHIM_PROTO_VERSION_MIN, JSHIM_MSG_EXITED, 4 };
 	memcpy(buf, &hdr, sizeof hdr);
 	memcpy(buf + sizeof hdr, &wait_status, 4);
 	return send_packet(sock, buf, sizeof buf, NULL, 0);
@@ -94,7 +94,7 @@ int jshim_msg_decode(const void *buf, size_t n, struct jshim_dmsg *m)
 	if (n < sizeof hdr)
 		return -EPROTO;
 	memcpy(&hdr, p, sizeof hdr);
-	if (hdr.version != JSHIM_PROTO_VERSION || hdr.length != n - sizeof hdr)
+	if (hdr.version != JSHIM_PROTO_VERSION_MIN || hdr.length != n - sizeof hdr)
 		return -EPROTO;
 	memset(m, 0, sizeof *m);
 	m->type = hdr.type;
