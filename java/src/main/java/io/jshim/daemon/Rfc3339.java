@@ -11,8 +11,36 @@ final class Rfc3339 {
     /** Longest output: 19 + 1 + 9 + 6. */
     static final int MAX_LENGTH = 35;
 
+    /** Length of {@code YYYY-MM-DDTHH:MM:SS}. */
+    static final int DATE_TIME_LENGTH = 19;
+
     /** Writes the timestamp into dst[off..]; returns the number of bytes written. */
     static int format(long epochSecond, int nanos, byte[] dst, int off) {
+        int p = dateTime(epochSecond, dst, off);
+        if (nanos != 0) {
+            dst[p++] = '.';
+            if (nanos % 1_000_000 == 0) {
+                p = digits(nanos / 1_000_000, 3, dst, p);
+            } else if (nanos % 1_000 == 0) {
+                p = digits(nanos / 1_000, 6, dst, p);
+            } else {
+                p = digits(nanos, 9, dst, p);
+            }
+        }
+        dst[p++] = '+';
+        dst[p++] = '0';
+        dst[p++] = '0';
+        dst[p++] = ':';
+        dst[p++] = '0';
+        dst[p++] = '0';
+        return p - off;
+    }
+
+    /**
+     * Writes {@code YYYY-MM-DDTHH:MM:SS} for the given second (UTC, or a local time already
+     * shifted by its offset) into dst[off..]; returns off + DATE_TIME_LENGTH.
+     */
+    static int dateTime(long epochSecond, byte[] dst, int off) {
         long days = Math.floorDiv(epochSecond, 86400L);
         int secOfDay = (int) Math.floorMod(epochSecond, 86400L);
         // civil date from days since 1970-01-01 (proleptic Gregorian, 400-year eras)
@@ -37,23 +65,7 @@ final class Rfc3339 {
         p = digits(secOfDay / 60 % 60, 2, dst, p);
         dst[p++] = ':';
         p = digits(secOfDay % 60, 2, dst, p);
-        if (nanos != 0) {
-            dst[p++] = '.';
-            if (nanos % 1_000_000 == 0) {
-                p = digits(nanos / 1_000_000, 3, dst, p);
-            } else if (nanos % 1_000 == 0) {
-                p = digits(nanos / 1_000, 6, dst, p);
-            } else {
-                p = digits(nanos, 9, dst, p);
-            }
-        }
-        dst[p++] = '+';
-        dst[p++] = '0';
-        dst[p++] = '0';
-        dst[p++] = ':';
-        dst[p++] = '0';
-        dst[p++] = '0';
-        return p - off;
+        return p;
     }
 
     /** Convenience for exit files and tests. */
@@ -63,7 +75,8 @@ final class Rfc3339 {
         return new String(b, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
     }
 
-    private static int digits(long value, int width, byte[] dst, int p) {
+    /** {@code width} decimal digits of value, zero-padded, at dst[p..]; returns p + width. */
+    static int digits(long value, int width, byte[] dst, int p) {
         for (int i = width - 1; i >= 0; i--) {
             dst[p + i] = (byte) ('0' + value % 10);
             value /= 10;
