@@ -39,7 +39,6 @@ static void write_script(void)
 		   "d=$1\n"
 		   "for a in \"$0\" \"$@\"; do printf '%%s\\n' \"$a\"; done > \"$d/argv\"\n"
 		   "ls /proc/self/fd > \"$d/fds\"\n"
-		   "grep -E '^Sig(Blk|Ign):' /proc/self/status > \"$d/sig\"\n"
 		   "env > \"$d/env\"\n"
 		   "case \"$2\" in kill) kill -9 $$;; esac\n"
 		   "exit 7\n");
@@ -94,7 +93,6 @@ static void test_run(void)
 	snprintf(want, sizeof want, "%s\n%s\ntwo words\n--rm\n\n", script, dir);
 	CHECK_STR(slurp("argv"), want);
 	CHECK_STR(slurp("fds"), "0\n1\n2\n3\n"); /* 3 is ls's own directory fd */
-	CHECK_STR(slurp("sig"), "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
 	CHECK(strstr(slurp("env"), "\nJSHIM_TEST_ENV=from-the-launcher\n") != NULL);
 	int sub = -1;
 	CHECK(prctl(PR_GET_CHILD_SUBREAPER, &sub, 0, 0, 0) == 0 && sub == 0);
@@ -103,6 +101,24 @@ static void test_run(void)
 	CHECK(fcntl(100, F_GETFD) == 0);
 	sigset_t cur;
 	CHECK(sigprocmask(SIG_SETMASK, NULL, &cur) == 0 && sigismember(&cur, SIGTERM));
+
+	/* the signal state, seen by a program exec'd directly (sh would clear the mask itself) */
+	char out[256];
+	snprintf(out, sizeof out, "%s/sig", dir);
+	int saved = dup(1), f = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	CHECK(saved >= 0 && f >= 0 && dup2(f, 1) == 1);
+	char *grep_args[] = { "-E", "^Sig(Blk|Ign):", "/proc/self/status" };
+	struct jshim_config g = cfg;
+	g.exit_command = "/bin/grep";
+	g.exit_command_args = grep_args;
+	g.n_exit_command_args = 3;
+	g.exit_delay_s = 0;
+	CHECK(jshim_exit_command_run(&g) == 0);
+	CHECK(dup2(saved, 1) == 1);
+	close(saved);
+	close(f);
+	CHECK_STR(slurp("sig"), "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+
 	close(100);
 	close(p[0]);
 	close(p[1]);
