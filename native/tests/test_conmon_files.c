@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -125,7 +126,7 @@ static void test_ctl_open(void)
 	for (int i = 0; i < 4; i++)
 		CHECK(fds[i] >= 0 && (fcntl(fds[i], F_GETFD) & FD_CLOEXEC));
 	CHECK(fcntl(c.ctl_r, F_GETFL) & O_NONBLOCK);
-	struct stat st;
+	struct stat st, st2;
 	CHECK(fstatat(dirfd, "ctl", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISFIFO(st.st_mode) &&
 	      (st.st_mode & 07777) == 0640);
 	CHECK(fstatat(dirfd, "winsz", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISFIFO(st.st_mode));
@@ -140,6 +141,10 @@ static void test_ctl_open(void)
 	CHECK(jshim_ctl_read(&c, on_line, &l) == 0);
 	CHECK(l.n == 2 && is(&l, 0, 1, 24, 80) && is(&l, 1, 2, 0, 0));
 	close(w); /* the dummy writer keeps the reader from seeing EOF */
+	struct pollfd pfd = { .fd = c.ctl_r, .events = POLLIN };
+	CHECK(poll(&pfd, 1, 0) == 0);
+	CHECK(fstat(c.ctl_w, &st) == 0 && fstatat(dirfd, "ctl", &st2, AT_SYMLINK_NOFOLLOW) == 0 &&
+	      st.st_ino == st2.st_ino && (fcntl(c.ctl_w, F_GETFL) & O_ACCMODE) == O_WRONLY);
 	l.n = 0;
 	CHECK(jshim_ctl_read(&c, on_line, &l) == 0 && l.n == 0);
 	w = open(p, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
