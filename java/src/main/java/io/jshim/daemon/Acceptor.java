@@ -36,8 +36,11 @@ final class Acceptor implements EventLoop.Handler {
         this.target = target;
     }
 
-    /** Starts watching the listener (loop thread, or before the loop runs). */
+    /** Starts watching the listener (loop thread, or before the loop runs); idempotent. */
     void start() throws NativeIoException {
+        if (registered || fd < 0) {
+            return;
+        }
         loop.add(fd, Native.EPOLLIN, this);
         registered = true;
     }
@@ -49,17 +52,32 @@ final class Acceptor implements EventLoop.Handler {
 
     @Override
     public void onEvents(int events) {
-        for (int i = 0; i < ACCEPTS_PER_WAKEUP && fd >= 0; i++) {
+        acceptSome(ACCEPTS_PER_WAKEUP);
+    }
+
+    /**
+     * Accepts every connection waiting in the backlog right now, without waiting for epoll
+     * (loop thread): for callers that must serve early clients before they do anything else.
+     * Does nothing while the listener backs off after a failure. Returns how many it accepted.
+     */
+    int acceptPending() {
+        return rearm != null ? 0 : acceptSome(Integer.MAX_VALUE);
+    }
+
+    /** Up to max accept() calls until EAGAIN or a failure; returns the number accepted. */
+    private int acceptSome(int max) {
+        int accepted = 0;
+        for (int i = 0; i < max && fd >= 0; i++) {
             int c = Native.accept(fd);
             if (c == -Native.EINTR) {
                 continue;
             }
             if (c == -Native.EAGAIN) {
-                return;
+                break;
             }
             if (c < 0) {
                 failed(-c);
-                return;
+                break;
             }
             if (failures > 0) {
                 Daemon.LOG.info("accepting {}s again after {} failed accept() calls", what, failures);
@@ -67,11 +85,13 @@ final class Acceptor implements EventLoop.Handler {
             }
             try {
                 target.accepted(c);
+                accepted++;
             } catch (NativeIoException e) {
                 Daemon.LOG.warn("{}: {}", what, e.getMessage());
                 Native.close(c);
             }
         }
+        return accepted;
     }
 
     private void failed(int errno) {

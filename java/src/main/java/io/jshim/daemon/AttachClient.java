@@ -9,19 +9,29 @@ import java.nio.ByteBuffer;
  * One attach connection. Frames are written with a single non-blocking write; what does not
  * fit is queued and sent on EPOLLOUT. A client more than MAX_BACKLOG behind is dropped, so a
  * slow client never stalls the log or other containers.
+ *
+ * <p>A stream client (shimmy) may take part of a frame; a record client (conmon, SOCK_SEQPACKET)
+ * takes whole records or nothing, so its backlog keeps record boundaries ({@code [u16 length]
+ * [record]} entries, one send each). Record clients follow conmon: EOF on input is answered with
+ * shutdown(SHUT_RD) and output keeps flowing; a failed send is answered with shutdown(SHUT_WR)
+ * and input keeps being read; the client is dropped once both directions are done.
  */
 final class AttachClient implements EventLoop.Handler {
     static final int MAX_BACKLOG = 4 << 20;
+    private static final int RECORD_HEADER = 2;
 
     private final AttachServer server;
+    private final boolean records;
     private int fd;
     private ByteSink backlog;
     private boolean input = true;
+    private boolean output = true;
     private int events = -1;
 
-    AttachClient(AttachServer server, int fd) {
+    AttachClient(AttachServer server, int fd, boolean records) {
         this.server = server;
         this.fd = fd;
+        this.records = records;
     }
 
     void start(EventLoop loop) throws NativeIoException {
@@ -30,7 +40,16 @@ final class AttachClient implements EventLoop.Handler {
     }
 
     private String id() {
-        return server.container().id();
+        return server.host().id();
+    }
+
+    /** For tests: still reading input / still sending output. */
+    boolean readsInput() {
+        return input;
+    }
+
+    boolean sendsOutput() {
+        return output;
     }
 
     private int wantedEvents() {
@@ -38,7 +57,7 @@ final class AttachClient implements EventLoop.Handler {
         if (input && !server.inputPaused()) {
             e |= Native.EPOLLIN;
         }
-        if (backlog != null && !backlog.isEmpty()) {
+        if (output && backlog != null && !backlog.isEmpty()) {
             e |= Native.EPOLLOUT;
         }
         return e;
@@ -51,7 +70,7 @@ final class AttachClient implements EventLoop.Handler {
         int want = wantedEvents();
         if (want != events) {
             try {
-                server.container().loop().modify(fd, want);
+                server.host().loop().modify(fd, want);
                 events = want;
             } catch (NativeIoException e) {
                 Daemon.LOG.warn("{}: attach client: {}", id(), e.getMessage());
@@ -61,6 +80,9 @@ final class AttachClient implements EventLoop.Handler {
 
     /** Queues or writes one frame; false when the client must be dropped. */
     boolean send(ByteBuffer frame, int pos, int len) {
+        if (!output) {
+            return true; // shut for writing after a failed send; its input is still read
+        }
         if (backlog != null && !backlog.isEmpty()) {
             if (backlog.size() + (long) len > MAX_BACKLOG) {
                 Daemon.LOG.warn("{}: attach client is {} bytes behind; disconnecting it", id(), backlog.size());
@@ -68,21 +90,48 @@ final class AttachClient implements EventLoop.Handler {
             }
             return queue(frame, pos, len);
         }
-        int n;
-        do {
-            n = Native.write(fd, frame, pos, len);
-        } while (n == -Native.EINTR);
+        int n = write(frame, pos, len);
         if (n == len) {
             return true;
         }
         if (n == -Native.EAGAIN) {
             n = 0;
         } else if (n < 0) {
-            Daemon.LOG.debug("{}: attach client write: {}", id(), Native.strerror(-n));
-            return false;
+            return writeFailed(-n);
         }
         if (!queue(frame, pos + n, len - n)) {
             return false;
+        }
+        updateEvents();
+        return true;
+    }
+
+    /** One write (stream) or send (one record); the count, or -errno (never EINTR). */
+    private int write(ByteBuffer buf, int pos, int len) {
+        int n;
+        do {
+            n = records ? Native.send(fd, buf, pos, len) : Native.write(fd, buf, pos, len);
+        } while (n == -Native.EINTR);
+        return n;
+    }
+
+    /**
+     * A send failed: a stream client is dropped (false); a record client whose input is still
+     * open is shut for writing and kept for its input (true), as conmon does.
+     */
+    private boolean writeFailed(int errno) {
+        Daemon.LOG.debug("{}: attach client write: {}", id(), Native.strerror(errno));
+        if (!records || !input) {
+            return false;
+        }
+        output = false;
+        if (backlog != null) {
+            backlog.clear();
+            backlog.shrinkIfEmpty(64 * 1024);
+        }
+        int r = Native.shutdown(fd, Native.SHUT_WR);
+        if (r < 0) {
+            Daemon.LOG.debug("{}: attach client shutdown(SHUT_WR): {}", id(), Native.strerror(-r));
         }
         updateEvents();
         return true;
@@ -92,7 +141,12 @@ final class AttachClient implements EventLoop.Handler {
     private boolean queue(ByteBuffer frame, int pos, int len) {
         try {
             if (backlog == null) {
-                backlog = new ByteSink(len);
+                backlog = new ByteSink(len + RECORD_HEADER);
+            }
+            if (records) {
+                backlog.ensure(RECORD_HEADER + len);
+                backlog.putUnchecked((byte) (len >>> 8));
+                backlog.putUnchecked((byte) len);
             }
             backlog.put(frame, pos, len);
             return true;
@@ -123,21 +177,25 @@ final class AttachClient implements EventLoop.Handler {
         }
     }
 
-    /** Writes queued frames; false on a write error. */
+    /** Writes queued frames; false when the client must be dropped. */
     private boolean flush() {
-        while (backlog != null && !backlog.isEmpty()) {
-            int n = Native.write(fd, backlog.buffer(), backlog.start(), backlog.size());
-            if (n == -Native.EINTR) {
-                continue;
+        while (output && backlog != null && !backlog.isEmpty()) {
+            ByteBuffer b = backlog.buffer();
+            int at = backlog.start();
+            int len = backlog.size();
+            int header = 0;
+            if (records) {
+                header = RECORD_HEADER;
+                len = (b.get(at) & 0xFF) << 8 | (b.get(at + 1) & 0xFF);
             }
+            int n = write(b, at + header, len);
             if (n == -Native.EAGAIN) {
                 return true;
             }
             if (n < 0) {
-                Daemon.LOG.debug("{}: attach client write: {}", id(), Native.strerror(-n));
-                return false;
+                return writeFailed(-n);
             }
-            backlog.consume(n);
+            backlog.consume(records ? header + len : n);
         }
         if (backlog != null) {
             backlog.shrinkIfEmpty(64 * 1024);
@@ -146,39 +204,46 @@ final class AttachClient implements EventLoop.Handler {
         return true;
     }
 
-    /** One read of input; false when the client is gone (read error). */
+    /** One read of input; false when the client must be dropped. */
     private boolean readInput() {
-        ByteBuffer buf = server.container().scratch().input;
+        ByteBuffer buf = server.host().scratch().input;
         int n;
         do {
             n = Native.read(fd, buf, 0, Scratch.INPUT);
         } while (n == -Native.EINTR);
         if (n > 0) {
-            server.container().stdinInput(buf, 0, n);
+            server.host().stdinInput(buf, 0, n);
             return true;
         }
         if (n == -Native.EAGAIN) {
             return true;
         }
-        endInput();
         if (n < 0) {
             Daemon.LOG.debug("{}: attach client read: {}", id(), Native.strerror(-n));
+            endInput();
             return false;
         }
-        return true; // half-closed: keeps getting frames
+        if (records) {
+            int r = Native.shutdown(fd, Native.SHUT_RD);
+            if (r < 0) {
+                Daemon.LOG.debug("{}: attach client shutdown(SHUT_RD): {}", id(), Native.strerror(-r));
+            }
+        }
+        endInput();
+        return output; // half-closed: keeps getting frames (a record client shut both ways goes)
     }
 
     private void endInput() {
         input = false;
         updateEvents();
-        server.container().inputSessionEnded();
+        server.host().inputSessionEnded();
     }
 
     /** Dropped while serving (write error, hang-up, backlog): its input session ends too. */
     void disconnect() {
         if (input && fd >= 0) {
             input = false;
-            server.container().inputSessionEnded();
+            server.host().inputSessionEnded();
         }
         close();
     }
@@ -186,7 +251,7 @@ final class AttachClient implements EventLoop.Handler {
     /** Closes the connection once; at teardown, without ending an input session. */
     void close() {
         if (fd >= 0) {
-            server.container().loop().remove(fd);
+            server.host().loop().remove(fd);
             int r = Native.close(fd);
             if (r < 0) {
                 Daemon.LOG.warn("{}: close attach client: {}", id(), Native.strerror(-r));

@@ -1,6 +1,7 @@
 package io.jshim.daemon;
 
 import io.jshim.nativeio.Errno;
+import io.jshim.nativeio.EventLoop;
 import io.jshim.nativeio.Native;
 import io.jshim.nativeio.NativeIoException;
 import java.nio.ByteBuffer;
@@ -8,25 +9,59 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The attach socket of one container: a SOCK_STREAM listener and its clients. Output goes to
- * every client as one frame per chunk; input goes to the container's stdin, or is discarded.
- * The socket file stays when the container is done (shimmy leaves it too).
+ * The attach socket of one container: a listener and its clients. Output goes to every client
+ * as one frame per chunk; input goes to the container's stdin, or is discarded.
+ * <ul>
+ * <li>shimmy ({@link #FORMAT_SHIMMY}): SOCK_STREAM, frames {@code [1|2][chunk <= 32767]}; a
+ * client whose input ends keeps getting frames.
+ * <li>conmon ({@link #FORMAT_CONMON}, conmon-protocol.md 4.3): SOCK_SEQPACKET, one record
+ * {@code [2|3][chunk <= 8192]} per chunk; input records are raw stdin bytes; a client's EOF is
+ * answered with shutdown(SHUT_RD) and it keeps getting output; a client that cannot take
+ * output any more gets shutdown(SHUT_WR) and is read until its input ends.
+ * </ul>
+ * The listener is owned here and closed by {@link #close()}; the socket file is never unlinked
+ * by the daemon (v1: shimmy leaves it; v2: the launcher unlinks it).
  */
 final class AttachServer {
+    /** Protocol.ATTACH_SHIMMY (jshim_protocol.h JSHIM_ATTACH_SHIMMY). */
+    static final int FORMAT_SHIMMY = 1;
+    /** Protocol.ATTACH_CONMON (jshim_protocol.h JSHIM_ATTACH_CONMON). */
+    static final int FORMAT_CONMON = 2;
+    static final int SHIMMY_MAX_CHUNK = Scratch.CHUNK; // 32767
+    /** conmon's STDIO_BUF_SIZE: a record is at most 8193 bytes, podman's read buffer. */
+    static final int CONMON_MAX_CHUNK = 8192;
+
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
 
-    private final Container container;
+    /** What the server needs from its container (a test can play it). */
+    interface Host {
+        String id();
+
+        EventLoop loop();
+
+        Scratch scratch();
+
+        /** Input from a client, for the container's stdin (or discarded). */
+        void stdinInput(ByteBuffer buf, int pos, int len);
+
+        /** A client's input ended (EOF, error or drop). */
+        void inputSessionEnded();
+    }
+
+    private final Host host;
+    private final int format;
     private final Acceptor acceptor;
     private final List<AttachClient> clients = new ArrayList<>();
     private boolean inputPaused;
 
-    private AttachServer(Container container, int listenFd) {
-        this.container = container;
-        this.acceptor = new Acceptor(container.loop(), listenFd, container.id() + " attach client", this::accepted);
+    AttachServer(Host host, int listenFd, int format) {
+        this.host = host;
+        this.format = format;
+        this.acceptor = new Acceptor(host.loop(), listenFd, host.id() + " attach client", this::accepted);
     }
 
-    /** Binds the attach socket, replacing a stale socket file but nothing else. */
+    /** v1: binds the attach socket (shimmy format), replacing a stale socket file but nothing else. */
     static AttachServer listen(Container container, String path) throws NativeIoException, ServeException {
         int mode = Native.lstatMode(path);
         if (mode >= 0) {
@@ -38,15 +73,77 @@ final class AttachServer {
             Errno.check(mode, "lstat", path);
         }
         int fd = Errno.check(Native.unixListen(path, Native.SOCK_STREAM, 128), "listen", path);
-        return new AttachServer(container, fd);
+        return new AttachServer(hostOf(container), fd, FORMAT_SHIMMY);
+    }
+
+    /**
+     * v2: serves a listener the launcher bound (SOCK_STREAM for shimmy, SOCK_SEQPACKET for
+     * conmon). Takes ownership of {@code listenFd} at the call, whether it returns or throws:
+     * the caller must not close it. Sets it non-blocking (the launcher never accepts on it).
+     */
+    static AttachServer fromListener(Container container, int listenFd, int attachFormat)
+            throws NativeIoException, ServeException {
+        return fromListener(hostOf(container), listenFd, attachFormat);
+    }
+
+    static AttachServer fromListener(Host host, int listenFd, int attachFormat)
+            throws NativeIoException, ServeException {
+        if (attachFormat != FORMAT_SHIMMY && attachFormat != FORMAT_CONMON) {
+            Native.close(listenFd);
+            throw new ServeException(ServeException.EINVAL, "unknown attach format " + attachFormat);
+        }
+        int r = Native.setNonBlocking(listenFd, true);
+        if (r < 0) {
+            Native.close(listenFd);
+            Errno.check(r, "fcntl O_NONBLOCK", host.id() + " attach listener");
+        }
+        return new AttachServer(host, listenFd, attachFormat);
+    }
+
+    private static Host hostOf(Container c) {
+        return new Host() {
+            @Override
+            public String id() {
+                return c.id();
+            }
+
+            @Override
+            public EventLoop loop() {
+                return c.loop();
+            }
+
+            @Override
+            public Scratch scratch() {
+                return c.scratch();
+            }
+
+            @Override
+            public void stdinInput(ByteBuffer buf, int pos, int len) {
+                c.stdinInput(buf, pos, len);
+            }
+
+            @Override
+            public void inputSessionEnded() {
+                c.inputSessionEnded();
+            }
+        };
     }
 
     void start() throws NativeIoException {
         acceptor.start();
     }
 
-    Container container() {
-        return container;
+    Host host() {
+        return host;
+    }
+
+    int format() {
+        return format;
+    }
+
+    /** The largest chunk one frame carries: 32767 (shimmy) or 8192 (conmon). */
+    int maxChunk() {
+        return format == FORMAT_CONMON ? CONMON_MAX_CHUNK : SHIMMY_MAX_CHUNK;
     }
 
     boolean inputPaused() {
@@ -57,11 +154,40 @@ final class AttachServer {
         return clients.size();
     }
 
+    /**
+     * Accepts every connection waiting in the backlog now (non-blocking); returns how many.
+     * Call it before forwarding output, so a client that connected before the output was
+     * produced gets all of it.
+     */
+    int acceptPending() {
+        return acceptor.acceptPending();
+    }
+
     private void accepted(int fd) throws NativeIoException {
-        AttachClient client = new AttachClient(this, fd);
-        client.start(container.loop());
+        AttachClient client = new AttachClient(this, fd, format == FORMAT_CONMON);
+        client.start(host.loop());
         clients.add(client);
-        Daemon.LOG.debug("{}: attach client connected (fd {})", container.id(), fd);
+        Daemon.LOG.debug("{}: attach client connected (fd {})", host.id(), fd);
+    }
+
+    /**
+     * Sends chunk[off..off+len) of {@code stream} (LogFormat.STDOUT or STDERR) to every client:
+     * one frame per client, built in the scratch frame buffer. A chunk longer than
+     * {@link #maxChunk()} (a caller's mistake) is sent as several frames, never as one.
+     */
+    void broadcastChunk(int stream, byte[] chunk, int off, int len) {
+        if (clients.isEmpty() || len <= 0) {
+            return;
+        }
+        ByteBuffer frame = host.scratch().frame;
+        byte type = (byte) (format == FORMAT_CONMON ? stream + 1 : stream);
+        int max = maxChunk();
+        for (int at = 0; at < len; at += max) {
+            int n = Math.min(max, len - at);
+            frame.put(0, type);
+            frame.put(1, chunk, off + at, n);
+            broadcast(frame, 0, n + 1);
+        }
     }
 
     /** Sends one frame to every client; clients that fail or fall too far behind are dropped. */
