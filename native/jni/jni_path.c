@@ -24,7 +24,10 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_open(JNIEnv *env, jclass cl
 	int ret = jshim_str_get(env, path, &p);
 	if (ret < 0)
 		return ret;
-	int fd = JSHIM_RETRY(open(p.chars, flags | O_CLOEXEC, (mode_t)mode));
+	int oflags = jshim_open_flags(flags);
+	if (oflags < 0)
+		return oflags;
+	int fd = JSHIM_RETRY(open(p.chars, oflags | O_CLOEXEC, (mode_t)mode));
 	return fd < 0 ? jshim_neg_errno() : fd;
 }
 

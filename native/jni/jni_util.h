@@ -15,6 +15,7 @@
 #define JSHIM_JNI_UTIL_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jni.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,6 +97,29 @@ static inline jint jshim_array_min(JNIEnv *env, jintArray arr, jint min)
 		return -EINVAL;
 	jint n = (*env)->GetArrayLength(env, arr);
 	return n < min ? -EINVAL : n;
+}
+
+/* The O_* values of io.jshim.nativeio.Native (x86_64's) translated to this libc's: -EINVAL for
+ * a bit the Java side does not define. O_CLOEXEC is always added by the caller. */
+static inline int jshim_open_flags(jint jflags)
+{
+	static const struct {
+		jint java;
+		int native;
+	} map[] = {
+		{ 0100, O_CREAT },	 { 0200, O_EXCL },	    { 01000, O_TRUNC },
+		{ 02000, O_APPEND },	 { 0200000, O_DIRECTORY }, { 0400000, O_NOFOLLOW },
+		{ 010000000, O_PATH },
+	};
+	int out = jflags & 3; /* O_RDONLY, O_WRONLY, O_RDWR: the same everywhere */
+	jint rest = jflags & ~3;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (rest & map[i].java) {
+			out |= map[i].native;
+			rest &= ~map[i].java;
+		}
+	}
+	return rest != 0 ? -EINVAL : out;
 }
 
 #endif

@@ -3,6 +3,7 @@ package io.jshim.daemon;
 import io.jshim.nativeio.EventLoop;
 import io.jshim.nativeio.Native;
 import io.jshim.nativeio.NativeIoException;
+import io.jshim.protocol.Exited;
 import io.jshim.protocol.Hello;
 import io.jshim.protocol.Messages;
 import io.jshim.protocol.Protocol;
@@ -10,10 +11,12 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 
 /**
- * What the daemon does for one container, on the loop thread:
- * SETTING_UP (open log, bind attach) -> SERVING -> DRAINING (after EXITED) -> DONE.
+ * What the daemon does for one container (one launcher), on the loop thread:
+ * SETTING_UP (open log, attach listener) -> SERVING -> DRAINING (after EXITED) -> DONE.
  * It owns the duplicates of the launcher's fds it received and closes each exactly once, in
- * {@link #release()}, whatever the state.
+ * {@link #release()}, whatever the state (the attach listener passes to the AttachServer).
+ * v1 (paths, shimmy formats) and v2 (dir fds, names, more formats) differ only in setUp, the
+ * exit file and REOPEN_LOG; everything else reads the Hello.
  */
 final class Container {
     enum State { SETTING_UP, SERVING, DRAINING, DONE }
@@ -25,6 +28,9 @@ final class Container {
     private final LauncherConnection connection;
     private final Hello hello;
     private final int[] fds;
+    private final int version;
+    private final LogFormat format;
+    private final int chunk;
     private State state = State.SETTING_UP;
     private boolean released;
     private Journal journal;
@@ -32,7 +38,8 @@ final class Container {
     private AttachServer attach;
     private final OutputPump[] pumps = new OutputPump[2];
     private StdinWriter stdin;
-    private int waitStatus;
+    private Journald journald;
+    private Exited exit;
     private int exitAttempts;
     private EventLoop.Timer exitRetry;
 
@@ -41,10 +48,23 @@ final class Container {
         this.connection = connection;
         this.hello = hello;
         this.fds = fds;
+        this.version = hello.version();
+        boolean k8s = version == 2 && hello.logFormat() == Protocol.LOG_K8S_FILE;
+        this.format = k8s ? new K8sFileLogFormat() : daemon.scratch().shimmyFormat;
+        this.chunk = k8s ? AttachServer.CONMON_MAX_CHUNK : AttachServer.SHIMMY_MAX_CHUNK;
     }
 
     String id() {
         return hello.containerId();
+    }
+
+    /** The daemon's key: {@link Hello#key()}. */
+    String key() {
+        return hello.key();
+    }
+
+    Hello hello() {
+        return hello;
     }
 
     State state() {
@@ -69,7 +89,35 @@ final class Container {
 
     /** The record format HELLO asked for (the decoder accepts only known formats). */
     LogFormat logFormat() {
-        return daemon.scratch().shimmyFormat; // JSHIM_LOG_SHIMMY; k8s-file would be chosen here
+        return format;
+    }
+
+    /** Largest spool chunk: the attach server's frame limit, else the log format's. */
+    int maxChunk() {
+        return attach != null ? attach.maxChunk() : chunk;
+    }
+
+    /** v2 --log-size-max (0: never). */
+    long logSizeMax() {
+        return log != null && log.replaceable() ? hello.logSizeMax() : 0;
+    }
+
+    /** Where output goes for journald (JournaldWriter: the formats engineer's). */
+    interface Journald {
+        void write(int stream, byte[] b, int off, int len);
+
+        void flush();
+    }
+
+    Journald journald() {
+        return journald;
+    }
+
+    /** The journald writer over the daemon's duplicate of the socket (closed by release()). */
+    private Journald newJournald(int fd) {
+        // TODO(jcore): new JournaldWriter(fd, id(), hello.name(), hello.logTag()) once it is committed
+        Daemon.LOG.warn("{}: journald logging is not wired yet; fd {} is only held", id(), fd);
+        return null;
     }
 
     AttachServer attach() {
@@ -95,11 +143,11 @@ final class Container {
             return;
         }
         state = State.SERVING;
-        Daemon.LOG.info("{}: serving (launcher pid {}, container pid {})", id(), hello.launcherPid(),
-                hello.containerPid());
-        connection.send(Messages.ready());
+        Daemon.LOG.info("{}: serving (protocol {}, launcher pid {}, container pid {})", id(), version,
+                hello.launcherPid(), hello.containerPid());
+        connection.send(Messages.ready(version));
         if (hello.exited()) {
-            exited(hello.waitStatus());
+            exited(new Exited(hello.waitStatus(), hello.exitFlags(), hello.exitTimeNs()));
         }
     }
 
@@ -108,11 +156,34 @@ final class Container {
         if (journal.hasFlag(Protocol.JOURNAL_EXIT_WRITTEN)) {
             Daemon.LOG.info("{}: exit file already written; nothing to serve", id());
             state = State.DONE;
-            connection.send(Messages.ready());
-            connection.send(Messages.done());
+            connection.send(Messages.ready(version));
+            connection.send(Messages.done(version));
             release();
             return;
         }
+        if (version == 1) {
+            setUpPaths();
+        } else {
+            setUpFds();
+        }
+        pumps[0] = new OutputPump(this, LogFormat.STDOUT, fds[Protocol.FD_STDOUT],
+                fds[Protocol.FD_STDOUT_SPOOL], journal.spoolDone(0));
+        pumps[1] = new OutputPump(this, LogFormat.STDERR, fds[Protocol.FD_STDERR],
+                fds[Protocol.FD_STDERR_SPOOL], journal.spoolDone(1));
+        if (hello.hasStdin()) {
+            stdin = new StdinWriter(this, fds[hello.stdinFd()]);
+        }
+        if (attach != null) {
+            attach.start();
+            attach.acceptPending(); // clients waiting in the backlog get the first output too
+        }
+        for (OutputPump p : pumps) {
+            p.start(loop());
+        }
+    }
+
+    /** v1: the log and the attach socket at paths. */
+    private void setUpPaths() throws NativeIoException, ServeException {
         try {
             log = LogFile.open(hello.logPath(), journal);
         } catch (NativeIoException e) {
@@ -124,39 +195,97 @@ final class Container {
             throw new ServeException(e.errno(), "attach socket " + hello.attachPath() + ": "
                     + Native.strerror(e.errno()));
         }
-        pumps[0] = new OutputPump(this, LogFormat.STDOUT, fds[Protocol.FD_STDOUT],
-                fds[Protocol.FD_STDOUT_SPOOL], journal.spoolDone(0));
-        pumps[1] = new OutputPump(this, LogFormat.STDERR, fds[Protocol.FD_STDERR],
-                fds[Protocol.FD_STDERR_SPOOL], journal.spoolDone(1));
-        if (hello.hasStdin()) {
-            stdin = new StdinWriter(this, fds[Protocol.FD_STDIN]);
+    }
+
+    /** v2: the log in its dir fd, the launcher's attach listener, the journald socket. */
+    private void setUpFds() throws NativeIoException, ServeException {
+        if (hello.hasFlag(Protocol.HELLO_LOG_FILE)) {
+            String what = "log " + LogFile.text(hello.logName());
+            int mode = hello.logFormat() == Protocol.LOG_K8S_FILE ? 0600 : 0640;
+            try {
+                log = LogFile.openAt(fds[hello.logDirFd()], hello.logName(), what, mode, journal);
+            } catch (NativeIoException e) {
+                throw new ServeException(e.errno(), "open " + what + ": " + Native.strerror(e.errno()));
+            }
         }
-        for (OutputPump p : pumps) {
-            p.start(loop());
+        if (hello.hasFlag(Protocol.HELLO_ATTACH)) {
+            int listener = fds[hello.attachFd()];
+            fds[hello.attachFd()] = -1; // the server owns it from the call on, even when it throws
+            try {
+                attach = AttachServer.fromListener(this, listener, hello.attachFormat());
+            } catch (NativeIoException e) {
+                throw new ServeException(e.errno(), "attach listener: " + Native.strerror(e.errno()));
+            }
         }
-        attach.start();
+        if (hello.hasFlag(Protocol.HELLO_LOG_JOURNALD)) {
+            journald = newJournald(fds[hello.journaldFd()]);
+        }
     }
 
     private void fail(int errno, String message) {
         Daemon.LOG.warn("{}: cannot serve: {}", id(), message);
         state = State.DONE;
         release();
-        connection.send(Messages.failed(errno, message));
+        connection.send(Messages.failed(version, errno, message));
     }
 
     /** The container init was reaped: drain what is readable now, then write the exit file. */
-    void exited(int status) {
+    void exited(Exited e) {
         if (state != State.SERVING) {
             Daemon.LOG.debug("{}: EXITED in state {}; ignored", id(), state);
             return;
         }
         state = State.DRAINING;
-        waitStatus = status;
+        exit = e;
         for (OutputPump p : pumps) {
             p.drain();
         }
         commit();
+        if (journald != null) {
+            journald.flush();
+        }
+        if (log != null) {
+            log.sync(); // the log is complete on disk before the exit file says the container is gone
+        }
         writeExitFile();
+    }
+
+    /** REOPEN_LOG: a fresh empty log at the log name (v2 with a log file). */
+    void reopenLog() {
+        if (released || state == State.DONE || state == State.SETTING_UP) {
+            Daemon.LOG.debug("{}: REOPEN_LOG in state {}; ignored", id(), state);
+            return;
+        }
+        if (log == null) {
+            Daemon.LOG.info("{}: REOPEN_LOG without a log file; ignored", id());
+            return;
+        }
+        replaceLog();
+    }
+
+    /**
+     * Replaces the log now. Callers have no formatted record pending (records written and
+     * committed, or not yet counted in a pump's offset), so size 0 with the offsets is exact.
+     */
+    void replaceLog() {
+        log.replace(size -> journal.commit(size, pumps[0].done(), pumps[1].done()));
+    }
+
+    private String exitText() {
+        long ns = exit.timeNs();
+        if (version == 1 || ns == 0) {
+            Instant now = Instant.now(); // v1 sends no time: when the file is written
+            ns = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        }
+        if (version == 2 && hello.exitFormat() == Protocol.EXIT_CONMON_CODE) {
+            return ExitFile.conmonText(exit.waitStatus(), exit.timedOut());
+        }
+        return ExitFile.text(exit.waitStatus(), Math.floorDiv(ns, 1_000_000_000L),
+                (int) Math.floorMod(ns, 1_000_000_000L));
+    }
+
+    private String exitWhat() {
+        return version == 1 ? hello.exitPath() : "exit file " + LogFile.text(hello.exitName());
     }
 
     private void writeExitFile() {
@@ -170,10 +299,13 @@ final class Container {
             finish();
             return;
         }
-        Instant now = Instant.now();
-        String text = ExitFile.text(waitStatus, now.getEpochSecond(), now.getNano());
+        String text = exitText();
         try {
-            ExitFile.write(hello.exitPath(), text);
+            if (version == 1) {
+                ExitFile.write(hello.exitPath(), text);
+            } else {
+                ExitFile.writeAt(fds[hello.exitDirFd()], hello.exitName(), exitWhat(), text);
+            }
         } catch (NativeIoException e) {
             if (exitAttempts < EXIT_RETRY_MS.length) {
                 Daemon.LOG.warn("{}: exit file: {}; retrying", id(), e.getMessage());
@@ -181,7 +313,7 @@ final class Container {
                 return;
             }
             Daemon.LOG.error("{}: GIVING UP on the exit file {}: {}; sending DONE without it", id(),
-                    hello.exitPath(), e.getMessage());
+                    exitWhat(), e.getMessage());
             finish();
             return;
         }
@@ -192,14 +324,14 @@ final class Container {
 
     private void finish() {
         state = State.DONE;
-        connection.send(Messages.done());
+        connection.send(Messages.done(version));
         release();
     }
 
-    /** Commits {log size, spool offsets} to the journal. */
+    /** Commits {log size, spool offsets} to the journal (without a log file: the size stays). */
     void commit() {
-        if (journal != null && journal.mapped() && log != null && pumps[1] != null) {
-            journal.commit(log.size(), pumps[0].done(), pumps[1].done());
+        if (journal != null && journal.mapped() && pumps[1] != null) {
+            journal.commit(log != null ? log.size() : journal.logSize(), pumps[0].done(), pumps[1].done());
         }
     }
 
@@ -220,15 +352,15 @@ final class Container {
 
     /** The stdin writer is done with its fd: close our copy, maybe tell the launcher. */
     void stdinClosed(boolean tellLauncher) {
-        closeFd(Protocol.FD_STDIN);
+        closeFd(hello.stdinFd());
         if (tellLauncher && hello.stdinOnce()) {
             Daemon.LOG.info("{}: stdin closed (stdin-once)", id());
-            connection.send(Messages.closeStdin());
+            connection.send(Messages.closeStdin(version));
         }
     }
 
     private void closeFd(int index) {
-        if (index < fds.length && fds[index] >= 0) {
+        if (index >= 0 && index < fds.length && fds[index] >= 0) {
             int r = Native.close(fds[index]);
             if (r < 0) {
                 Daemon.LOG.warn("{}: close fd {}: {}", id(), fds[index], Native.strerror(-r));

@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The daemon: one epoll loop on one thread, the launcher listener, the accepted launcher
- * connections and the containers they serve (keyed by container id). No locks: everything
+ * connections and the containers they serve, keyed by {@link Hello#key()}: the session id of a
+ * v2 launcher, the container id and launcher pid of a v1 one, so two launchers that serve one
+ * container id (another runtime root, an exec session) never replace each other. No locks: everything
  * here runs on the loop thread, except {@link #shutdown()} which hands over to it.
  */
 public final class Daemon {
@@ -50,9 +52,9 @@ public final class Daemon {
         connections.add(c);
     }
 
-    /** A HELLO: a new Container for it, after tearing down whoever served that id before. */
+    /** A HELLO: a new Container for it, after tearing down whoever served that launcher before. */
     Container adopt(LauncherConnection connection, Hello hello, int[] fds) {
-        Container old = containers.get(hello.containerId());
+        Container old = containers.get(hello.key());
         if (old != null) {
             LOG.info("{}: a new launcher connection replaces the old one", hello.containerId());
             if (old.connection() != connection) {
@@ -61,21 +63,31 @@ public final class Daemon {
             old.release();
         }
         Container c = new Container(this, connection, hello, fds);
-        containers.put(hello.containerId(), c);
+        containers.put(hello.key(), c);
         return c;
     }
 
     void forget(Container c) {
-        containers.remove(c.id(), c);
+        containers.remove(c.key(), c);
     }
 
     void forget(LauncherConnection c) {
         connections.remove(c);
     }
 
-    /** The container served under this id, or null (loop thread). */
+    /** A container served under this container id (any launcher), or null (loop thread; tests). */
     Container container(String id) {
-        return containers.get(id);
+        for (Container c : containers.values()) {
+            if (c.id().equals(id)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** The container served under this key ({@link Hello#key()}), or null (loop thread). */
+    Container containerByKey(String key) {
+        return containers.get(key);
     }
 
     /** Number of containers being served (loop thread). */

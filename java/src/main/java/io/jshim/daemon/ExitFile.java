@@ -5,10 +5,31 @@ import io.jshim.nativeio.Native;
 import io.jshim.nativeio.NativeIoException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 
-/** shimmy's exit file: one JSON object, no newline, written to a temp file and renamed. */
+/**
+ * The exit file, written to a temp file and renamed over the name: shimmy's JSON object or
+ * conmon's bare decimal code, no newline either way. v1 names a path; v2 a name in the exit
+ * dir fd, with a unique temp name created O_EXCL|O_NOFOLLOW, so nothing planted at either
+ * name is followed.
+ */
 final class ExitFile {
     private ExitFile() {}
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int TMP_ATTEMPTS = 8;
+
+    /** conmon's text: WEXITSTATUS, 128 + signal, or -1 after --timeout. */
+    static String conmonText(int waitStatus, boolean timedOut) {
+        if (timedOut) {
+            return "-1";
+        }
+        int sig = waitStatus & 0x7f;
+        if (sig != 0 && sig != 0x7f) {
+            return Integer.toString(128 + sig);
+        }
+        return Integer.toString((waitStatus >> 8) & 0xff);
+    }
 
     /** The text for a raw wait status, stamped with the given time. */
     static String text(int waitStatus, long epochSecond, int nanos) {
@@ -54,5 +75,58 @@ final class ExitFile {
             Native.unlink(tmp);
             Errno.check(r, "rename", tmp + " to " + path);
         }
+    }
+
+    /**
+     * v2: writes text to {@code .<name>.<random>.tmp} in dirFd (O_EXCL|O_NOFOLLOW, 0644) and
+     * renames it over name. The temp is removed on every failure. {@code what} names the file
+     * in messages.
+     */
+    static void writeAt(int dirFd, byte[] name, String what, String text) throws NativeIoException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(1, bytes.length));
+        buf.put(0, bytes);
+        byte[] tmp = null;
+        int fd = -Native.EEXIST;
+        for (int i = 0; i < TMP_ATTEMPTS && fd == -Native.EEXIST; i++) {
+            tmp = tmpName(name);
+            fd = Native.openat(dirFd, tmp, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_NOFOLLOW, 0644);
+        }
+        String tmpWhat = what + " temp " + new String(tmp, StandardCharsets.UTF_8);
+        Errno.check(fd, "openat", tmpWhat);
+        try {
+            int off = 0;
+            while (off < bytes.length) {
+                int n = Native.write(fd, buf, off, bytes.length - off);
+                if (n == -Native.EINTR) {
+                    continue;
+                }
+                off += Errno.check(n, "write", tmpWhat);
+            }
+        } catch (NativeIoException e) {
+            Native.close(fd);
+            Native.unlinkat(dirFd, tmp);
+            throw e;
+        }
+        int r = Native.close(fd);
+        if (r < 0) {
+            Native.unlinkat(dirFd, tmp);
+            Errno.check(r, "close", tmpWhat);
+        }
+        r = Native.renameat(dirFd, tmp, dirFd, name);
+        if (r < 0) {
+            Native.unlinkat(dirFd, tmp);
+            Errno.check(r, "renameat", tmpWhat + " to " + what);
+        }
+    }
+
+    /** {@code .<name>.<16 hex digits>.tmp} */
+    static byte[] tmpName(byte[] name) {
+        byte[] suffix = String.format(".%016x.tmp", RANDOM.nextLong()).getBytes(StandardCharsets.US_ASCII);
+        byte[] t = new byte[1 + name.length + suffix.length];
+        t[0] = '.';
+        System.arraycopy(name, 0, t, 1, name.length);
+        System.arraycopy(suffix, 0, t, 1 + name.length, suffix.length);
+        return t;
     }
 }

@@ -3,6 +3,7 @@ package io.jshim.daemon;
 import io.jshim.nativeio.EventLoop;
 import io.jshim.nativeio.Native;
 import io.jshim.nativeio.NativeIoException;
+import io.jshim.protocol.Exited;
 import io.jshim.protocol.Hello;
 import io.jshim.protocol.Messages;
 import io.jshim.protocol.ProtocolException;
@@ -11,8 +12,8 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * One accepted launcher socket (SOCK_SEQPACKET): receives HELLO and EXITED, answers READY,
- * FAILED, CLOSE_STDIN and DONE. A protocol error closes every fd that came with the packet
+ * One accepted launcher socket (SOCK_SEQPACKET): receives HELLO, EXITED and REOPEN_LOG, answers
+ * READY, FAILED, CLOSE_STDIN and DONE in the version of the connection's HELLO. A protocol error closes every fd that came with the packet
  * and the connection; a lost connection releases the container it serves.
  */
 final class LauncherConnection implements EventLoop.Handler {
@@ -22,6 +23,7 @@ final class LauncherConnection implements EventLoop.Handler {
     private final Daemon daemon;
     private int fd;
     private Container container;
+    private int version = 1;
 
     LauncherConnection(Daemon daemon, int fd) {
         this.daemon = daemon;
@@ -80,27 +82,46 @@ final class LauncherConnection implements EventLoop.Handler {
 
     private void dispatch(ByteBuffer packet, int len, int[] received) throws ProtocolException {
         int type = Messages.decodeType(packet, 0, len);
+        int packetVersion = Messages.version(packet, 0);
+        if (type != Protocol.MSG_HELLO && container != null && packetVersion != version) {
+            throw new ProtocolException("a version " + packetVersion + " packet on a version " + version
+                    + " connection");
+        }
         switch (type) {
             case Protocol.MSG_HELLO: {
                 Hello hello = Messages.decodeHello(packet, 0, len, received.length);
                 if (container != null && !container.released()) {
                     throw new ProtocolException("second HELLO on one connection");
                 }
+                version = hello.version();
                 container = daemon.adopt(this, hello, received);
                 container.start();
                 return;
             }
             case Protocol.MSG_EXITED: {
-                int status = Messages.decodeExited(packet, 0, len, received.length);
+                Exited exited = Messages.decodeExited(packet, 0, len, received.length);
                 if (container == null) {
                     throw new ProtocolException("EXITED before HELLO");
                 }
-                container.exited(status);
+                container.exited(exited);
+                return;
+            }
+            case Protocol.MSG_REOPEN_LOG: {
+                Messages.decodeReopenLog(packet, 0, len, received.length);
+                if (container == null) {
+                    throw new ProtocolException("REOPEN_LOG before HELLO");
+                }
+                container.reopenLog();
                 return;
             }
             default:
                 throw new ProtocolException("unexpected message type " + type + " from a launcher");
         }
+    }
+
+    /** The protocol version of this connection's HELLO (1 before any). */
+    int version() {
+        return version;
     }
 
     private static void closeAll(int[] fds) {

@@ -4,49 +4,108 @@ import io.jshim.nativeio.Errno;
 import io.jshim.nativeio.Native;
 import io.jshim.nativeio.NativeIoException;
 import io.jshim.protocol.Protocol;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
- * The container log, opened append-only. The first daemon to serve a container creates and
- * truncates it (shimmy does); a later daemon truncates it back to the committed size, which
- * drops a record that a killed daemon wrote but never committed.
+ * The container log, opened append-only.
+ *
+ * <p>v1 (a path): the first daemon to serve a container creates and truncates it (shimmy
+ * does); a later daemon truncates it back to the committed size, which drops a record that a
+ * killed daemon wrote but never committed.
+ *
+ * <p>v2 (a name in the log dir fd, the launcher created the file): the first daemon takes the
+ * file's current size as committed (conmon appends across {@code podman start}); later daemons
+ * truncate to the committed size. {@link #replace} puts a fresh empty file at the name
+ * (--log-size-max, REOPEN_LOG): {@code <name>.tmp} created O_EXCL, log size 0 committed, then
+ * renamed over the name. A daemon killed between the commit and the rename finds the old file
+ * and truncates it to 0, which is what the replacement wanted.
  */
 final class LogFile {
-    private final String path;
-    private int fd = -1;
-    private long size;
-    private boolean broken;
-
-    private LogFile(String path) {
-        this.path = path;
+    /** Commits {log size, the pumps' current offsets} to the journal. */
+    interface Committer {
+        void commit(long logSize);
     }
 
+    private static final int FLAGS = Native.O_WRONLY | Native.O_CREAT | Native.O_APPEND;
+
+    private final String path;
+    private final int dirFd; // v2: the container's log dir fd (not owned); -1 for v1
+    private final byte[] name;
+    private final byte[] tmpName;
+    private final int mode;
+    private int fd = -1;
+    private long size;
+    private long sinceOpen;
+    private boolean broken;
+
+    private LogFile(String path, int dirFd, byte[] name, int mode) {
+        this.path = path;
+        this.dirFd = dirFd;
+        this.name = name;
+        this.tmpName = name == null ? null : tmpName(name);
+        this.mode = mode;
+    }
+
+    static byte[] tmpName(byte[] name) {
+        byte[] t = Arrays.copyOf(name, name.length + 4);
+        System.arraycopy(new byte[] {'.', 't', 'm', 'p'}, 0, t, name.length, 4);
+        return t;
+    }
+
+    /** v1: the log at an absolute path. */
     static LogFile open(String path, Journal journal) throws NativeIoException {
-        LogFile log = new LogFile(path);
-        int flags = Native.O_WRONLY | Native.O_CREAT | Native.O_APPEND;
+        LogFile log = new LogFile(path, -1, null, 0640);
         if (!journal.hasFlag(Protocol.JOURNAL_LOG_OPENED)) {
-            log.fd = Errno.check(Native.open(path, flags | Native.O_TRUNC, 0640), "open", path);
+            log.fd = Errno.check(Native.open(path, FLAGS | Native.O_TRUNC, 0640), "open", path);
             journal.setFlag(Protocol.JOURNAL_LOG_OPENED);
             log.size = 0;
             return log;
         }
-        log.fd = Errno.check(Native.open(path, flags, 0640), "open", path);
+        log.fd = Errno.check(Native.open(path, FLAGS, 0640), "open", path);
+        log.resume(journal.logSize());
+        return log;
+    }
+
+    /**
+     * v2: {@code name} in {@code dirFd} (which stays the caller's), O_NOFOLLOW, created with
+     * {@code mode} (0600 k8s-file, 0640 shimmy). {@code what} names it in messages.
+     */
+    static LogFile openAt(int dirFd, byte[] name, String what, int mode, Journal journal) throws NativeIoException {
+        LogFile log = new LogFile(what, dirFd, name, mode);
+        log.unlinkTmp(); // a daemon killed during a replacement leaves one
+        log.fd = Errno.check(Native.openat(dirFd, name, FLAGS | Native.O_NOFOLLOW, mode), "openat", what);
+        if (!journal.hasFlag(Protocol.JOURNAL_LOG_OPENED)) {
+            try {
+                log.size = Errno.check(Native.fstatSize(log.fd), "fstat", what);
+            } catch (NativeIoException e) {
+                log.close();
+                throw e;
+            }
+            journal.commit(log.size, journal.spoolDone(0), journal.spoolDone(1));
+            journal.setFlag(Protocol.JOURNAL_LOG_OPENED);
+            return log;
+        }
+        log.resume(journal.logSize());
+        return log;
+    }
+
+    private void resume(long committed) throws NativeIoException {
         try {
-            long committed = journal.logSize();
-            long actual = Errno.check(Native.fstatSize(log.fd), "fstat", path);
+            long actual = Errno.check(Native.fstatSize(fd), "fstat", path);
             if (actual > committed) {
-                Errno.check(Native.ftruncate(log.fd, committed), "ftruncate", path);
+                Errno.check(Native.ftruncate(fd, committed), "ftruncate", path);
                 Daemon.LOG.info("log {}: dropped {} uncommitted bytes", path, actual - committed);
                 actual = committed;
             } else if (actual < committed) {
                 Daemon.LOG.warn("log {} is shorter ({}) than committed ({}); someone truncated it",
                         path, actual, committed);
             }
-            log.size = actual;
+            size = actual;
         } catch (NativeIoException e) {
-            log.close();
+            close();
             throw e;
         }
-        return log;
     }
 
     String path() {
@@ -55,6 +114,15 @@ final class LogFile {
 
     long size() {
         return size;
+    }
+
+    /** Bytes written since this daemon opened (or last replaced) the file: --log-size-max counts these. */
+    long sinceOpen() {
+        return sinceOpen;
+    }
+
+    boolean replaceable() {
+        return dirFd >= 0;
     }
 
     /**
@@ -81,10 +149,84 @@ final class LogFile {
                 broken = false;
             }
             size += n;
+            sinceOpen += n;
             from += n;
         }
         records.clear();
         records.shrinkIfEmpty(1 << 20);
+    }
+
+    /** fsync(2); a failure is logged (the exit file still follows). */
+    void sync() {
+        if (fd >= 0) {
+            int r = Native.fsync(fd);
+            if (r < 0) {
+                Daemon.LOG.warn("fsync log {}: {}", path, Native.strerror(-r));
+            }
+        }
+    }
+
+    /**
+     * Replaces the file with a fresh empty one (v2 only). Call with no record pending: every
+     * formatted record written and committed, so committing size 0 with the pumps' offsets
+     * loses nothing and repeats nothing. On failure the old file stays in use and no
+     * {@code <name>.tmp} is left; false then.
+     */
+    boolean replace(Committer committer) {
+        if (dirFd < 0 || fd < 0) {
+            return false;
+        }
+        sync(); // the old content is complete on disk before it disappears from the name
+        int tmp;
+        try {
+            tmp = createTmp();
+        } catch (NativeIoException e) {
+            Daemon.LOG.error("log {}: cannot replace it: {}; appending to the old file", path, e.getMessage());
+            sinceOpen = 0; // not again at every chunk
+            return false;
+        }
+        committer.commit(0);
+        finishReplace(tmp, committer);
+        return true;
+    }
+
+    /** Step 1 of {@link #replace}: unlinks a stale {@code <name>.tmp} and creates a new one. */
+    int createTmp() throws NativeIoException {
+        unlinkTmp();
+        return Errno.check(Native.openat(dirFd, tmpName, FLAGS | Native.O_EXCL | Native.O_NOFOLLOW, mode),
+                "openat", path + ".tmp");
+    }
+
+    /** Step 3 of {@link #replace}, after log size 0 was committed: rename over the name and switch. */
+    void finishReplace(int tmp, Committer committer) {
+        int r = Native.renameat(dirFd, tmpName, dirFd, name);
+        if (r < 0) {
+            // committed 0 already: empty the old file instead, as a restarted daemon would
+            Daemon.LOG.error("log {}: renameat {}.tmp: {}; truncating the old file instead", path, path,
+                    Native.strerror(-r));
+            Native.close(tmp);
+            unlinkTmp();
+            r = Native.ftruncate(fd, 0);
+            if (r < 0) {
+                Daemon.LOG.error("log {}: ftruncate: {}", path, Native.strerror(-r));
+                committer.commit(size); // what the file really holds
+                sinceOpen = 0;
+                return;
+            }
+        } else {
+            close();
+            fd = tmp;
+        }
+        size = 0;
+        sinceOpen = 0;
+        Daemon.LOG.info("log {}: replaced by an empty file", path);
+    }
+
+    private void unlinkTmp() {
+        int r = Native.unlinkat(dirFd, tmpName);
+        if (r < 0 && r != -Native.ENOENT) {
+            Daemon.LOG.warn("log {}: unlinkat {}.tmp: {}", path, path, Native.strerror(-r));
+        }
     }
 
     void close() {
@@ -95,5 +237,10 @@ final class LogFile {
             }
             fd = -1;
         }
+    }
+
+    /** The name for messages (lenient UTF-8). */
+    static String text(byte[] name) {
+        return new String(name, StandardCharsets.UTF_8);
     }
 }

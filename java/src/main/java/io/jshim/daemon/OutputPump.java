@@ -4,13 +4,13 @@ import io.jshim.nativeio.Errno;
 import io.jshim.nativeio.EventLoop;
 import io.jshim.nativeio.Native;
 import io.jshim.nativeio.NativeIoException;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 
 /**
- * One output stream of a container: pipe -> splice -> spool memfd -> chunks -> log records
- * and attach frames -> journal commit. It never read()s the pipe, so a killed daemon loses
- * nothing: every byte is still in the pipe or in the spool past the committed offset.
+ * One output stream of a container: pipe -> splice -> spool memfd -> chunks -> log records,
+ * attach frames and journald datagrams -> journal commit. It never read()s the pipe, so a
+ * killed daemon loses nothing: every byte is still in the pipe or in the spool past the
+ * committed offset.
  */
 final class OutputPump implements EventLoop.Handler {
     /** Work per wakeup, so one busy container cannot starve the others. */
@@ -85,12 +85,19 @@ final class OutputPump implements EventLoop.Handler {
         }
     }
 
-    private void pump(long budget) {
+    void pump(long budget) {
         if (container.released()) {
             return;
         }
+        AttachServer attach = container.attach();
+        if (attach != null) {
+            attach.acceptPending(); // a client waiting in the backlog gets this output too
+        }
         Scratch s = container.scratch();
-        ByteBuffer frame = s.frame;
+        LogFile log = container.log();
+        Container.Journald journald = container.journald();
+        long sizeMax = container.logSizeMax();
+        int maxChunk = Math.min(Scratch.CHUNK, container.maxChunk());
         long processed = 0;
         while (processed < budget && !failed) {
             if (done >= position) {
@@ -99,7 +106,7 @@ final class OutputPump implements EventLoop.Handler {
                 }
                 continue;
             }
-            int piece = (int) Math.min(Scratch.CHUNK, position - done);
+            int piece = (int) Math.min(maxChunk, position - done);
             int n = Native.preadArray(spoolFd, s.chunk, 0, piece, done);
             if (n == -Native.EINTR) {
                 continue;
@@ -111,21 +118,38 @@ final class OutputPump implements EventLoop.Handler {
                 stop();
                 break;
             }
-            Instant now = Instant.now();
-            container.logFormat().format(s.chunk, 0, n, stream, now.getEpochSecond(), now.getNano(), s.logRecords);
-            if (container.attach().clientCount() > 0) {
-                frame.put(0, (byte) stream); // one frame: [type][chunk], one write per client
-                frame.put(1, s.chunk, 0, n);
-                container.attach().broadcast(frame, 0, n + 1);
+            if (log != null) {
+                if (sizeMax > 0 && s.logRecords.size() > 0) {
+                    // every pending record is counted in done: write and commit them, so a
+                    // replacement below never has a record of an earlier chunk pending
+                    log.write(s.logRecords);
+                    container.commit();
+                }
+                Instant now = Instant.now();
+                container.logFormat().format(s.chunk, 0, n, stream, now.getEpochSecond(), now.getNano(),
+                        s.logRecords);
+                if (sizeMax > 0 && log.sinceOpen() > 0 && log.sinceOpen() + s.logRecords.size() > sizeMax) {
+                    // this chunk's records are not counted in done yet: commit 0 with the offsets
+                    // before it, rename, then they go to the fresh file
+                    container.replaceLog();
+                }
+            }
+            if (attach != null && attach.clientCount() > 0) {
+                attach.broadcastChunk(stream, s.chunk, 0, n);
+            }
+            if (journald != null) {
+                journald.write(stream, s.chunk, 0, n);
             }
             done += n;
             processed += n;
-            if (s.logRecords.size() >= FLUSH_AT) {
-                container.log().write(s.logRecords);
+            if (log != null && s.logRecords.size() >= FLUSH_AT) {
+                log.write(s.logRecords);
             }
         }
         if (processed > 0) {
-            container.log().write(s.logRecords);
+            if (log != null) {
+                log.write(s.logRecords);
+            }
             container.commit();
             if (done == position) {
                 rewind();

@@ -48,6 +48,10 @@ public final class Native {
     public static final int O_EXCL = 0200;
     public static final int O_TRUNC = 01000;
     public static final int O_APPEND = 02000;
+    // these three differ between architectures: the natives translate them to the libc values
+    public static final int O_DIRECTORY = 0200000;
+    public static final int O_NOFOLLOW = 0400000;
+    public static final int O_PATH = 010000000;
 
     public static final int SEEK_SET = 0;
     public static final int SEEK_CUR = 1;
@@ -68,6 +72,9 @@ public final class Native {
     public static final int EPIPE = 32;
     public static final int ENOENT = 2;
     public static final int EEXIST = 17;
+    public static final int ENOTDIR = 20;
+    public static final int EINVAL = 22;
+    public static final int ELOOP = 40;
     public static final int EMSGSIZE = 90;
     public static final int ECONNRESET = 104;
 
@@ -113,10 +120,22 @@ public final class Native {
     public static native int fsync(int fd);
 
     // --- paths ---
-    /** open(2) with O_CLOEXEC added. */
+    /** open(2) with O_CLOEXEC added; flags are the O_* constants above. */
     public static native int open(String path, int flags, int mode);
     public static native int rename(String from, String to);
     public static native int unlink(String path);
+
+    // --- names inside a directory fd (a name is bytes, never decoded; no NUL) ---
+    /** openat(2) of name in dirfd with O_CLOEXEC added: fd or -errno. */
+    public static native int openat(int dirfd, byte[] name, int flags, int mode);
+    /** renameat(2): -errno or 0. */
+    public static native int renameat(int fromDirfd, byte[] from, int toDirfd, byte[] to);
+    /** unlinkat(2) with flags 0 (never a directory): -errno or 0. */
+    public static native int unlinkat(int dirfd, byte[] name);
+    /** st_mode of name in dirfd, not following a symlink (fstatat AT_SYMLINK_NOFOLLOW), or -errno. */
+    public static native int fstatatMode(int dirfd, byte[] name);
+    /** st_ino of the fd (fstat), or -errno. */
+    public static native long fstatIno(int fd);
 
     // --- memory ---
     /** mmap(NULL, len, PROT_READ|PROT_WRITE, MAP_SHARED, fd, 0): address or -errno. */

@@ -15,10 +15,21 @@ public final class Messages {
     private Messages() {}
 
     private static final int KNOWN_HELLO_FLAGS = Protocol.HELLO_STDIN | Protocol.HELLO_STDIN_ONCE;
+    private static final int KNOWN_HELLO2_FLAGS = KNOWN_HELLO_FLAGS | Protocol.HELLO_LOG_FILE
+            | Protocol.HELLO_ATTACH | Protocol.HELLO_LOG_JOURNALD;
+    private static final int KNOWN_EXIT_FLAGS = Protocol.EXIT_TIMED_OUT;
     /** Fds of a HELLO without stdin: journal, stdout pipe + spool, stderr pipe + spool. */
     public static final int HELLO_BASE_FDS = 5;
 
-    /** The header of a received packet of {@code len} bytes at buf[pos..]; returns the type. */
+    /** The version field of a packet whose header {@link #decodeType} accepted. */
+    public static int version(ByteBuffer buf, int pos) {
+        return Short.toUnsignedInt(buf.duplicate().order(ByteOrder.nativeOrder()).getShort(pos));
+    }
+
+    /**
+     * The header of a received packet of {@code len} bytes at buf[pos..]; returns the type.
+     * The version must be one this daemon speaks, the type one that version has.
+     */
     public static int decodeType(ByteBuffer buf, int pos, int len) throws ProtocolException {
         if (len < Protocol.HEADER_SIZE) {
             throw new ProtocolException("packet of " + len + " bytes is shorter than the header");
@@ -30,23 +41,28 @@ public final class Messages {
         int version = Short.toUnsignedInt(b.getShort(pos));
         int type = Short.toUnsignedInt(b.getShort(pos + 2));
         long length = Integer.toUnsignedLong(b.getInt(pos + 4));
-        if (version != Protocol.VERSION) {
-            throw new ProtocolException("unknown protocol version " + version);
+        if (version < Protocol.VERSION_MIN || version > Protocol.VERSION) {
+            throw new ProtocolException("protocol version " + version + ", this daemon speaks "
+                    + Protocol.VERSION_MIN + ".." + Protocol.VERSION);
         }
         if (length != len - Protocol.HEADER_SIZE) {
             throw new ProtocolException("header says " + length + " payload bytes, packet has "
                     + (len - Protocol.HEADER_SIZE));
         }
-        if (type < Protocol.MSG_HELLO || type > Protocol.MSG_DONE) {
-            throw new ProtocolException("unknown message type " + type);
+        int last = version == 1 ? Protocol.MSG_DONE : Protocol.MSG_REOPEN_LOG;
+        if (type < Protocol.MSG_HELLO || type > last) {
+            throw new ProtocolException("unknown message type " + type + " in protocol version " + version);
         }
         return type;
     }
 
-    /** Decodes a whole HELLO packet that arrived with {@code nfds} fds. */
+    /** Decodes a whole HELLO packet (either version) that arrived with {@code nfds} fds. */
     public static Hello decodeHello(ByteBuffer buf, int pos, int len, int nfds) throws ProtocolException {
         if (decodeType(buf, pos, len) != Protocol.MSG_HELLO) {
             throw new ProtocolException("not a HELLO");
+        }
+        if (version(buf, pos) == 2) {
+            return HelloV2.decode(buf, pos, len, nfds);
         }
         ByteBuffer b = buf.duplicate().order(ByteOrder.nativeOrder());
         int p = pos + Protocol.HEADER_SIZE;
@@ -131,54 +147,86 @@ public final class Messages {
         }
     }
 
-    /** Decodes an EXITED packet (no fds allowed); returns the raw wait status. */
-    public static int decodeExited(ByteBuffer buf, int pos, int len, int nfds) throws ProtocolException {
+    /**
+     * Decodes an EXITED packet (no fds allowed) of either version. v1 carries only the wait
+     * status (time 0: unknown); v2 struct jshim_exited2.
+     */
+    public static Exited decodeExited(ByteBuffer buf, int pos, int len, int nfds) throws ProtocolException {
         if (decodeType(buf, pos, len) != Protocol.MSG_EXITED) {
             throw new ProtocolException("not an EXITED");
         }
         if (nfds != 0) {
             throw new ProtocolException("EXITED carries " + nfds + " fds");
         }
-        if (len != Protocol.HEADER_SIZE + 4) {
+        int version = version(buf, pos);
+        int want = version == 1 ? 4 : Protocol.EXITED2_SIZE;
+        if (len != Protocol.HEADER_SIZE + want) {
             throw new ProtocolException("EXITED payload of " + (len - Protocol.HEADER_SIZE)
-                    + " bytes, expected 4");
+                    + " bytes, expected " + want);
         }
-        return buf.duplicate().order(ByteOrder.nativeOrder()).getInt(pos + Protocol.HEADER_SIZE);
+        ByteBuffer b = buf.duplicate().order(ByteOrder.nativeOrder());
+        int p = pos + Protocol.HEADER_SIZE;
+        if (version == 1) {
+            return new Exited(b.getInt(p), 0, 0);
+        }
+        int flags = b.getInt(p + 4);
+        if ((flags & ~KNOWN_EXIT_FLAGS) != 0) {
+            throw new ProtocolException("unknown exit flags 0x" + Integer.toHexString(flags));
+        }
+        return new Exited(b.getInt(p), flags, b.getLong(p + 8));
+    }
+
+    /** Checks a REOPEN_LOG packet (v2, no payload, no fds). */
+    public static void decodeReopenLog(ByteBuffer buf, int pos, int len, int nfds) throws ProtocolException {
+        if (decodeType(buf, pos, len) != Protocol.MSG_REOPEN_LOG) {
+            throw new ProtocolException("not a REOPEN_LOG");
+        }
+        if (nfds != 0) {
+            throw new ProtocolException("REOPEN_LOG carries " + nfds + " fds");
+        }
+        if (len != Protocol.HEADER_SIZE) {
+            throw new ProtocolException("REOPEN_LOG with a payload of " + (len - Protocol.HEADER_SIZE) + " bytes");
+        }
     }
 
     /** Writes a header at buf[0..8); returns 8. */
-    private static int header(ByteBuffer b, int type, int payload) {
-        b.putShort(0, (short) Protocol.VERSION);
+    static int header(ByteBuffer b, int version, int type, int payload) {
+        b.putShort(0, (short) version);
         b.putShort(2, (short) type);
         b.putInt(4, payload);
         return Protocol.HEADER_SIZE;
     }
 
-    private static ByteBuffer out(int size) {
+    static ByteBuffer out(int size) {
         return ByteBuffer.allocateDirect(size).order(ByteOrder.nativeOrder());
     }
 
-    /** A READY packet in a new direct buffer (position 0, limit = length). */
-    public static ByteBuffer ready() {
-        return bare(Protocol.MSG_READY);
+    /** A READY packet of that version in a new direct buffer (position 0, limit = length). */
+    public static ByteBuffer ready(int version) {
+        return bare(version, Protocol.MSG_READY);
     }
 
-    public static ByteBuffer closeStdin() {
-        return bare(Protocol.MSG_CLOSE_STDIN);
+    public static ByteBuffer closeStdin(int version) {
+        return bare(version, Protocol.MSG_CLOSE_STDIN);
     }
 
-    public static ByteBuffer done() {
-        return bare(Protocol.MSG_DONE);
+    public static ByteBuffer done(int version) {
+        return bare(version, Protocol.MSG_DONE);
     }
 
-    private static ByteBuffer bare(int type) {
+    /** REOPEN_LOG (v2; used by tests that play the launcher). */
+    public static ByteBuffer reopenLog() {
+        return bare(2, Protocol.MSG_REOPEN_LOG);
+    }
+
+    private static ByteBuffer bare(int version, int type) {
         ByteBuffer b = out(Protocol.HEADER_SIZE);
-        header(b, type, 0);
+        header(b, version, type, 0);
         return b;
     }
 
     /** FAILED(errno, message); the message is cut (at a UTF-8 boundary) to fit MSG_MAX. */
-    public static ByteBuffer failed(int errno, String message) {
+    public static ByteBuffer failed(int version, int errno, String message) {
         byte[] text = message.getBytes(StandardCharsets.UTF_8);
         int max = Protocol.MSG_MAX - Protocol.HEADER_SIZE - 4;
         int n = Math.min(text.length, max);
@@ -186,14 +234,17 @@ public final class Messages {
             n--; // never split a UTF-8 sequence
         }
         ByteBuffer b = out(Protocol.HEADER_SIZE + 4 + n);
-        header(b, Protocol.MSG_FAILED, 4 + n);
+        header(b, version, Protocol.MSG_FAILED, 4 + n);
         b.putInt(Protocol.HEADER_SIZE, errno);
         b.put(Protocol.HEADER_SIZE + 4, text, 0, n);
         return b;
     }
 
-    /** Encodes a HELLO (used by tests that play the launcher). */
+    /** Encodes a HELLO of h's version (used by tests that play the launcher). */
     public static ByteBuffer hello(Hello h) {
+        if (h.version() == 2) {
+            return HelloV2.encode(h);
+        }
         byte[][] s = {
             h.containerId().getBytes(StandardCharsets.UTF_8), h.logPath().getBytes(StandardCharsets.UTF_8),
             h.exitPath().getBytes(StandardCharsets.UTF_8), h.attachPath().getBytes(StandardCharsets.UTF_8)
@@ -203,7 +254,7 @@ public final class Messages {
             payload += 2 + x.length;
         }
         ByteBuffer b = out(Protocol.HEADER_SIZE + payload);
-        int p = header(b, Protocol.MSG_HELLO, payload);
+        int p = header(b, 1, Protocol.MSG_HELLO, payload);
         int[] fields = {h.flags(), h.state(), h.launcherPid(), h.containerPid(), h.waitStatus(),
             h.logFormat(), h.exitFormat(), h.nfds()};
         for (int f : fields) {
@@ -218,11 +269,21 @@ public final class Messages {
         return b;
     }
 
-    /** Encodes an EXITED (used by tests that play the launcher). */
+    /** Encodes a v1 EXITED (used by tests that play the launcher). */
     public static ByteBuffer exited(int waitStatus) {
         ByteBuffer b = out(Protocol.HEADER_SIZE + 4);
-        header(b, Protocol.MSG_EXITED, 4);
+        header(b, 1, Protocol.MSG_EXITED, 4);
         b.putInt(Protocol.HEADER_SIZE, waitStatus);
+        return b;
+    }
+
+    /** Encodes a v2 EXITED (used by tests that play the launcher). */
+    public static ByteBuffer exited2(int waitStatus, int flags, long timeNs) {
+        ByteBuffer b = out(Protocol.HEADER_SIZE + Protocol.EXITED2_SIZE);
+        int p = header(b, 2, Protocol.MSG_EXITED, Protocol.EXITED2_SIZE);
+        b.putInt(p, waitStatus);
+        b.putInt(p + 4, flags);
+        b.putLong(p + 8, timeNs);
         return b;
     }
 }

@@ -8,11 +8,14 @@ package io.jshim.protocol;
 public final class Protocol {
     private Protocol() {}
 
-    public static final int VERSION = 1;
+    /** What a v2 launcher sends; the daemon answers each connection in its HELLO's version. */
+    public static final int VERSION = 2;
+    /** The oldest version the daemon serves (the 0.1.0 launcher). */
+    public static final int VERSION_MIN = 1;
     public static final String DEFAULT_SOCKET = "/run/jshim/jshimd.sock";
     public static final String SOCKET_ENV = "JSHIM_SOCKET";
     public static final int MSG_MAX = 65536;
-    public static final int MAX_FDS = 8;
+    public static final int MAX_FDS = 16;
     public static final int HEADER_SIZE = 8;
 
     public static final int MSG_HELLO = 1;
@@ -21,19 +24,38 @@ public final class Protocol {
     public static final int MSG_FAILED = 4;
     public static final int MSG_CLOSE_STDIN = 5;
     public static final int MSG_DONE = 6;
+    public static final int MSG_REOPEN_LOG = 7;
 
     public static final int HELLO_STDIN = 1 << 0;
     public static final int HELLO_STDIN_ONCE = 1 << 1;
+    public static final int HELLO_LOG_FILE = 1 << 2;
+    public static final int HELLO_ATTACH = 1 << 3;
+    public static final int HELLO_LOG_JOURNALD = 1 << 4;
 
     public static final int STATE_RUNNING = 0;
     public static final int STATE_EXITED = 1;
 
     public static final int LOG_SHIMMY = 1;
+    public static final int LOG_K8S_FILE = 2;
     public static final int EXIT_SHIMMY_JSON = 1;
+    public static final int EXIT_CONMON_CODE = 2;
+    public static final int ATTACH_SHIMMY = 1;
+    public static final int ATTACH_CONMON = 2;
+    public static final int EXIT_TIMED_OUT = 1 << 0;
 
     /** struct jshim_hello: flags, state, launcher_pid, container_pid, wait_status, log_format, exit_format, nfds. */
     public static final int HELLO_SIZE = 32;
     public static final int HELLO_NSTRINGS = 4;
+    /**
+     * struct jshim_hello2: flags, state, launcher_pid, container_pid, wait_status, exit_flags
+     * (u32 each), exit_time_ns, session_id, log_size_max (u64 each), log_format, exit_format,
+     * attach_format, nfds (u32 each).
+     */
+    public static final int HELLO2_SIZE = 64;
+    /** container id, name, log name, exit name, log tag. */
+    public static final int HELLO2_NSTRINGS = 5;
+    /** struct jshim_exited2: i32 wait_status, u32 flags, i64 exit_time_ns. */
+    public static final int EXITED2_SIZE = 16;
 
     public static final int FD_JOURNAL = 0;
     public static final int FD_STDOUT = 1;
@@ -41,6 +63,7 @@ public final class Protocol {
     public static final int FD_STDERR = 3;
     public static final int FD_STDERR_SPOOL = 4;
     public static final int FD_STDIN = 5;
+    public static final int FD_EXIT_DIR = 5;
 
     public static final int JOURNAL_MAGIC = 0x4a53484a;
     public static final int JOURNAL_VERSION = 1;

@@ -60,8 +60,15 @@ class MessagesTest {
     @Test
     void badHeaderFieldsAreRejected() {
         ByteBuffer v = copy(Messages.hello(hello(0, 5)));
-        v.putShort(0, (short) 2);
+        v.putShort(0, (short) 3);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> decode(v, 5));
+        assertEquals("protocol version 3, this daemon speaks 1..2", e.getMessage());
+        v.putShort(0, (short) 0);
         assertThrows(ProtocolException.class, () -> decode(v, 5));
+        // v1 bytes relabelled as v2 are not a v2 HELLO
+        ByteBuffer v2 = copy(Messages.hello(hello(0, 5)));
+        v2.putShort(0, (short) 2);
+        assertThrows(ProtocolException.class, () -> decode(v2, 5));
         ByteBuffer t = copy(Messages.hello(hello(0, 5)));
         t.putShort(2, (short) 99);
         assertThrows(ProtocolException.class, () -> Messages.decodeType(t, 0, t.limit()));
@@ -109,7 +116,7 @@ class MessagesTest {
     void exited() throws Exception {
         ByteBuffer b = Messages.exited(9);
         assertEquals(Protocol.MSG_EXITED, Messages.decodeType(b, 0, b.limit()));
-        assertEquals(9, Messages.decodeExited(b, 0, b.limit(), 0));
+        assertEquals(new Exited(9, 0, 0), Messages.decodeExited(b, 0, b.limit(), 0));
         assertThrows(ProtocolException.class, () -> Messages.decodeExited(b, 0, b.limit(), 1));
         ByteBuffer longer = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
         longer.put(0, b, 0, b.limit());
@@ -119,21 +126,28 @@ class MessagesTest {
 
     @Test
     void encodedReplies() {
-        ByteBuffer r = Messages.ready();
-        assertEquals(8, r.limit());
-        assertEquals(Protocol.VERSION, r.order(ByteOrder.nativeOrder()).getShort(0));
-        assertEquals(Protocol.MSG_READY, r.getShort(2));
-        assertEquals(0, r.getInt(4));
-        assertEquals(Protocol.MSG_DONE, Messages.done().order(ByteOrder.nativeOrder()).getShort(2));
-        assertEquals(Protocol.MSG_CLOSE_STDIN, Messages.closeStdin().order(ByteOrder.nativeOrder()).getShort(2));
-        ByteBuffer f = Messages.failed(2, "open log /x: No such file or directory").order(ByteOrder.nativeOrder());
+        for (int version = 1; version <= 2; version++) {
+            ByteBuffer r = Messages.ready(version).order(ByteOrder.nativeOrder());
+            assertEquals(8, r.limit());
+            assertEquals(version, r.getShort(0));
+            assertEquals(Protocol.MSG_READY, r.getShort(2));
+            assertEquals(0, r.getInt(4));
+            ByteBuffer d = Messages.done(version).order(ByteOrder.nativeOrder());
+            assertEquals(Protocol.MSG_DONE, d.getShort(2));
+            assertEquals(version, d.getShort(0));
+            ByteBuffer c = Messages.closeStdin(version).order(ByteOrder.nativeOrder());
+            assertEquals(Protocol.MSG_CLOSE_STDIN, c.getShort(2));
+            assertEquals(version, c.getShort(0));
+            assertEquals(version, Messages.failed(version, 1, "x").order(ByteOrder.nativeOrder()).getShort(0));
+        }
+        ByteBuffer f = Messages.failed(1, 2, "open log /x: No such file or directory").order(ByteOrder.nativeOrder());
         assertEquals(Protocol.MSG_FAILED, f.getShort(2));
         assertEquals(f.limit() - 8, f.getInt(4));
         assertEquals(2, f.getInt(8));
         byte[] text = new byte[f.limit() - 12];
         f.get(12, text);
         assertEquals("open log /x: No such file or directory", new String(text, StandardCharsets.UTF_8));
-        ByteBuffer huge = Messages.failed(5, "\u00e9".repeat(40000));
+        ByteBuffer huge = Messages.failed(2, 5, "\u00e9".repeat(40000));
         assertTrue(huge.limit() <= Protocol.MSG_MAX);
         assertEquals(0, (huge.limit() - 12) % 2); // never cut inside a UTF-8 sequence
     }

@@ -48,7 +48,8 @@ class ProtocolConstantsTest {
         for (String line : Files.readAllLines(h)) {
             Matcher d = DEFINE.matcher(line);
             if (d.matches() && !d.group(1).equals("PROTOCOL_H")) {
-                String name = d.group(1).equals("PROTO_VERSION") ? "VERSION" : d.group(1);
+                // JSHIM_PROTO_VERSION(_MIN) is Protocol.VERSION(_MIN)
+                String name = d.group(1).startsWith("PROTO_") ? d.group(1).substring(6) : d.group(1);
                 constants.put(name, value(d.group(2)));
             }
             Matcher e = ENUM.matcher(line);
@@ -72,6 +73,8 @@ class ProtocolConstantsTest {
     void structSizesMatchTheStaticAsserts() {
         assertEquals(8, Protocol.HEADER_SIZE);
         assertEquals(32, Protocol.HELLO_SIZE);
+        assertEquals(64, Protocol.HELLO2_SIZE);
+        assertEquals(16, Protocol.EXITED2_SIZE);
         assertEquals(Protocol.JOURNAL_OFF_SLOTS + 2 * Protocol.JOURNAL_SLOT_SIZE, 64);
     }
 }
