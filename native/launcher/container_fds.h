@@ -1,14 +1,30 @@
-/* container_fds.h: the fds the launcher owns for the container's life (protocol FD order). */
+/* container_fds.h: the fds the launcher owns for the container's life. */
 #ifndef JSHIM_CONTAINER_FDS_H
 #define JSHIM_CONTAINER_FDS_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#define JSHIM_NFDS 6
+/* fd[] indices: 0..4 are JSHIM_FD_JOURNAL..JSHIM_FD_STDERR_SPOOL of jshim_protocol.h; the rest
+ * are this launcher's slots (the v2 wire order is computed from the flags in hand_fds.c). */
+enum {
+	JSHIM_CFD_STDIN = 5, /* stdin write end, -1 without -i/--stdin or after CLOSE_STDIN */
+	JSHIM_CFD_EXIT_DIR,  /* O_PATH dir of the exit file (always, once opened) */
+	JSHIM_CFD_LOG_DIR,   /* O_PATH dir of the log file (with a log file) */
+	JSHIM_CFD_ATTACH,    /* the bound, listening attach socket */
+	JSHIM_CFD_JOURNALD,  /* SOCK_DGRAM connected to the journal */
+	JSHIM_CFD_ATTACH_DIR, /* O_PATH dir of the attach socket: unlinkat after DONE (not sent) */
+	JSHIM_NFDS
+};
 
 struct jshim_container_fds {
-	int fd[JSHIM_NFDS]; /* indexed by JSHIM_FD_*; -1 when absent */
+	int fd[JSHIM_NFDS]; /* -1 when absent */
+	const char *exit_name;   /* names inside the dir fds; they point into cfg's paths */
+	const char *log_name;
+	const char *attach_name;
+	char attach_link[PATH_MAX]; /* CRI-O mode: <socket-dir>/<cuuid> symlink, removed at the end */
+	char attach_path[PATH_MAX]; /* the path bound (kept so attach_name can point into it) */
 };
 
 void jshim_container_fds_init(struct jshim_container_fds *f);

@@ -43,8 +43,19 @@ static int stdio_to_devnull(void)
 	return 0;
 }
 
+/* Passthrough: the runtime gets the original stdio, so keep copies above 2. */
+static int keep_stdio(int *orig_stdio)
+{
+	for (int i = 0; i < 3; i++) {
+		orig_stdio[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
+		if (orig_stdio[i] < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 /* The intermediate child: new session, fork the monitor, pass its pid up, exit. */
-static void intermediate(int pid_w, int go_r)
+static void intermediate(int pid_w, int go_r, int *orig_stdio)
 {
 	if (setsid() < 0)
 		_exit(1);
@@ -55,6 +66,8 @@ static void intermediate(int pid_w, int go_r)
 		_exit(jshim_write_all(pid_w, &mon, sizeof mon) < 0 ? 1 : 0);
 	}
 	close(pid_w);
+	if (orig_stdio != NULL && keep_stdio(orig_stdio) < 0)
+		_exit(1);
 	if (stdio_to_devnull() < 0)
 		_exit(1);
 	char c;
@@ -63,10 +76,36 @@ static void intermediate(int pid_w, int go_r)
 	close(go_r);
 }
 
-int jshim_daemonize(const char *pidfile)
+static int write_pidfile(const char *pidfile, const char *flag, pid_t pid)
+{
+	char digits[16];
+	int n = snprintf(digits, sizeof digits, "%d", (int)pid);
+	int r = jshim_write_file_atomic(pidfile, digits, (size_t)n, 0644);
+	if (r < 0)
+		fprintf(stderr, "jshim: write %s %s: %s\n", flag, pidfile, strerror(-r));
+	return r;
+}
+
+/* --sync: this process is the monitor; the caller waits for the whole life. */
+static int in_place(const char *pidfile, const char *flag, int *orig_stdio)
+{
+	if (pidfile != NULL && write_pidfile(pidfile, flag, getpid()) < 0)
+		exit(1);
+	if (orig_stdio != NULL && keep_stdio(orig_stdio) < 0) {
+		fprintf(stderr, "jshim: fcntl F_DUPFD_CLOEXEC (stdio): %s\n", strerror(errno));
+		exit(1);
+	}
+	if (stdio_to_devnull() < 0)
+		exit(1);
+	return 0;
+}
+
+int jshim_daemonize(const char *pidfile, const char *flag, bool fork_it, int *orig_stdio)
 {
 	int pid_p[2], go_p[2];
 	signal(SIGPIPE, SIG_IGN);
+	if (!fork_it)
+		return in_place(pidfile, flag, orig_stdio);
 	if (pipe2(pid_p, O_CLOEXEC) < 0 || pipe2(go_p, O_CLOEXEC) < 0) {
 		fprintf(stderr, "jshim: pipe2: %s\n", strerror(errno));
 		exit(1);
@@ -79,7 +118,7 @@ int jshim_daemonize(const char *pidfile)
 	if (mid == 0) {
 		close(pid_p[0]);
 		close(go_p[1]);
-		intermediate(pid_p[1], go_p[0]);
+		intermediate(pid_p[1], go_p[0], orig_stdio);
 		return 0; /* the monitor */
 	}
 	close(pid_p[1]);
@@ -93,13 +132,8 @@ int jshim_daemonize(const char *pidfile)
 		fprintf(stderr, "jshim: could not start the monitor process (setsid/fork failed)\n");
 		exit(1);
 	}
-	char digits[16];
-	int n = snprintf(digits, sizeof digits, "%d", (int)mon);
-	r = jshim_write_file_atomic(pidfile, digits, (size_t)n, 0644);
-	if (r < 0) {
-		fprintf(stderr, "jshim: write --shimmy-pidfile %s: %s\n", pidfile, strerror(-r));
+	if (pidfile != NULL && write_pidfile(pidfile, flag, mon) < 0)
 		exit(1); /* closing go_p[1] tells the monitor to exit without creating anything */
-	}
 	r = jshim_write_all(go_p[1], "g", 1);
 	if (r < 0) {
 		fprintf(stderr, "jshim: write go pipe: %s\n", strerror(-r));

@@ -7,8 +7,10 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "hand_fds.h"
 #include "hello.h"
 #include "log.h"
 #include "monitor.h"
@@ -17,56 +19,69 @@
 
 #define SERVE_DONE 1000 /* internal: leave the loop with exit code (r - SERVE_DONE) */
 
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The process exit code once the exit is done: shimmy 0; conmon the status (-1 -> 255). */
+static int exit_code(const struct jshim_mon *m)
+{
+	if (m->cfg->dialect != JSHIM_DIALECT_CONMON)
+		return 0;
+	return jshim_conmon_status(m->wait_status, m->timed_out) & 0xff;
+}
+
 static void link_lost(struct jshim_mon *m, const char *why)
 {
 	log_warn("daemon connection lost (%s); reconnecting", why);
 	jshim_link_lost(&m->link);
-	m->hello_sent = m->ready = m->exited_sent = false;
+	if (m->reopen_sent)
+		m->reopen_due = true; /* no DONE on that connection: the next daemon reopens too */
+	m->hello_sent = m->ready = m->exited_sent = m->reopen_sent = false;
 }
 
 static void send_hello(struct jshim_mon *m)
 {
-	const struct jshim_config *cfg = m->cfg;
-	int fds[JSHIM_NFDS];
-	struct jshim_hello h = { 0 };
-	h.nfds = 5;
-	for (int i = 0; i < 5; i++)
-		fds[i] = m->fds.fd[i];
-	if (m->fds.fd[JSHIM_FD_STDIN] >= 0) {
-		h.flags |= JSHIM_HELLO_STDIN;
-		fds[h.nfds++] = m->fds.fd[JSHIM_FD_STDIN];
-	}
-	if (cfg->stdin_once)
-		h.flags |= JSHIM_HELLO_STDIN_ONCE;
+	int fds[JSHIM_MAX_FDS];
+	const char *strs[JSHIM_HELLO2_NSTRINGS];
+	struct jshim_hello2 h;
+	memset(&h, 0, sizeof h);
+	jshim_hello2_fill(m->cfg, &m->fds, &h, fds, strs);
 	h.state = m->reaped ? JSHIM_STATE_EXITED : JSHIM_STATE_RUNNING;
 	h.launcher_pid = getpid();
 	h.container_pid = m->container_pid;
-	h.wait_status = m->reaped ? m->wait_status : 0;
-	h.log_format = cfg->log_format;
-	h.exit_format = cfg->exit_format;
-	const char *strs[JSHIM_HELLO_NSTRINGS] = { cfg->container_id, cfg->log_path, cfg->exit_path,
-						   cfg->attach_path };
-	int r = jshim_hello_send(m->link.fd, &h, strs, fds);
+	if (m->reaped) {
+		h.wait_status = m->wait_status;
+		h.exit_flags = m->timed_out ? JSHIM_EXIT_TIMED_OUT : 0;
+		h.exit_time_ns = m->exit_time_ns;
+	}
+	h.session_id = m->session_id;
+	int r = jshim_hello2_send(m->link.fd, &h, strs, fds);
 	if (r < 0) {
 		link_lost(m, strerror(-r));
 		return;
 	}
 	m->hello_sent = true;
 	m->exited_sent = m->reaped;
-	log_debug("HELLO sent (state %s, %u fds)", m->reaped ? "EXITED" : "RUNNING", h.nfds);
+	log_debug("HELLO v2 sent (state %s, flags 0x%x, %u fds)", m->reaped ? "EXITED" : "RUNNING", h.flags,
+		  h.nfds);
 }
 
 static void send_exited_if_due(struct jshim_mon *m)
 {
 	if (!m->reaped || !m->ready || m->exited_sent || m->link.fd < 0)
 		return;
-	int r = jshim_exited_send(m->link.fd, m->wait_status);
+	struct jshim_exited2 e = { m->wait_status, m->timed_out ? JSHIM_EXIT_TIMED_OUT : 0, m->exit_time_ns };
+	int r = jshim_exited2_send(m->link.fd, &e);
 	if (r < 0) {
 		link_lost(m, strerror(-r));
 		return;
 	}
 	m->exited_sent = true;
-	log_debug("EXITED sent (wait status 0x%x)", m->wait_status);
+	log_debug("EXITED sent (wait status 0x%x%s)", m->wait_status, m->timed_out ? ", timed out" : "");
 }
 
 /* First hand-over failed: kill and reap the container, report, and leave. */
@@ -89,10 +104,7 @@ static void on_ready(struct jshim_mon *m)
 {
 	m->ready = true;
 	if (m->state == JSHIM_ST_HANDING_OVER) {
-		struct jshim_buf b = { 0 };
-		jshim_report_pid(&b, m->container_pid);
-		jshim_report_send(&m->sync_fd, &b);
-		jshim_buf_free(&b);
+		jshim_report_created(m);
 		m->state = m->reaped ? JSHIM_ST_EXITED : JSHIM_ST_RUNNING;
 		log_info("daemon READY; reported container pid %d", (int)m->container_pid);
 		if (m->inflight_signal > 0 && !m->reaped && kill(m->container_pid, m->inflight_signal) < 0)
@@ -102,6 +114,7 @@ static void on_ready(struct jshim_mon *m)
 		log_info("daemon READY again after reconnecting");
 	}
 	send_exited_if_due(m);
+	jshim_conmon_send_reopen(m);
 }
 
 static int on_message(struct jshim_mon *m, const struct jshim_dmsg *msg)
@@ -121,7 +134,7 @@ static int on_message(struct jshim_mon *m, const struct jshim_dmsg *msg)
 	}
 	case JSHIM_MSG_CLOSE_STDIN:
 		log_info("CLOSE_STDIN: closing the container's stdin");
-		jshim_close(&m->fds.fd[JSHIM_FD_STDIN]);
+		jshim_close(&m->fds.fd[JSHIM_CFD_STDIN]);
 		return 0;
 	case JSHIM_MSG_DONE:
 		if (!m->reaped) {
@@ -129,7 +142,8 @@ static int on_message(struct jshim_mon *m, const struct jshim_dmsg *msg)
 			return 0;
 		}
 		log_info("DONE: the daemon wrote the exit file; exiting");
-		return SERVE_DONE + 0;
+		jshim_report_exec_exit(m);
+		return SERVE_DONE + exit_code(m);
 	}
 	return 0;
 }
@@ -166,7 +180,10 @@ static void reap(struct jshim_mon *m)
 		m->reaped = true;
 		m->wait_status = st;
 		m->exited_at = jshim_now_ms();
-		log_info("container %d exited, wait status 0x%x", (int)p, st);
+		m->exit_time_ns = realtime_ns();
+		log_info("container %d exited, wait status 0x%x%s", (int)p, st,
+			 m->timed_out ? " (killed by --timeout)" : "");
+		jshim_conmon_on_reap(m);
 		if (m->state == JSHIM_ST_RUNNING)
 			m->state = JSHIM_ST_EXITED;
 		send_exited_if_due(m);
@@ -180,7 +197,9 @@ static void read_signals(struct jshim_mon *m)
 		int sig = (int)si.ssi_signo;
 		if (sig == SIGCHLD)
 			continue;
-		if (m->reaped) {
+		if (sig != SIGINT && sig != SIGQUIT && sig != SIGTERM) {
+			log_info("signal %d ignored", sig);
+		} else if (m->reaped) {
 			log_info("signal %d: the container already exited, not forwarded", sig);
 		} else if (kill(m->container_pid, sig) < 0) {
 			log_warn("kill %d signal %d: %s", (int)m->container_pid, sig, strerror(errno));
@@ -201,9 +220,11 @@ static int fallback(struct jshim_mon *m)
 	if (jshim_journal_flags(journal, &flags) == 0 && (flags & JSHIM_JOURNAL_EXIT_WRITTEN)) {
 		log_warn("fallback: no daemon finished the exit within %d ms; the journal says the exit "
 			 "file exists", (int)(jshim_now_ms() - m->fallback_from));
-		return SERVE_DONE + 0;
+		jshim_report_exec_exit(m);
+		return SERVE_DONE + exit_code(m);
 	}
-	int r = jshim_exit_file_write(m->cfg->exit_path, m->wait_status);
+	int r = jshim_exit_file_write_at(m->fds.fd[JSHIM_CFD_EXIT_DIR], m->fds.exit_name, m->cfg->exit_format,
+					 m->wait_status, m->timed_out);
 	if (r < 0) {
 		log_error("fallback: write exit file %s: %s", m->cfg->exit_path, strerror(-r));
 		return SERVE_DONE + 1;
@@ -211,7 +232,8 @@ static int fallback(struct jshim_mon *m)
 	log_warn("fallback: no daemon finished the exit within %d ms: wrote the exit file %s myself "
 		 "(wait status 0x%x; output not drained to the log)",
 		 (int)(jshim_now_ms() - m->fallback_from), m->cfg->exit_path, m->wait_status);
-	return SERVE_DONE + 0;
+	jshim_report_exec_exit(m);
+	return SERVE_DONE + exit_code(m);
 }
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
@@ -273,21 +295,30 @@ int jshim_serve(struct jshim_mon *m)
 			}
 			wake = min64(wake, m->handover_deadline);
 		}
+		if (m->timeout_at > 0 && !m->reaped) {
+			if (now >= m->timeout_at)
+				jshim_conmon_timeout(m);
+			else
+				wake = min64(wake, m->timeout_at);
+		}
 		if (m->reaped && m->state == JSHIM_ST_EXITED) {
 			int64_t due = fallback_due(m, now);
 			if (due <= now)
 				return fallback(m) - SERVE_DONE;
 			wake = min64(wake, due);
 		}
-		struct pollfd pfd[2] = { { m->sfd, POLLIN, 0 }, { m->link.fd, POLLIN, 0 } };
+		struct pollfd pfd[3] = { { m->sfd, POLLIN, 0 }, { m->ctl_open ? m->ctl.ctl_r : -1, POLLIN, 0 },
+					 { m->link.fd, POLLIN, 0 } };
 		int timeout = wake > now ? (int)(wake - now) : 0;
-		if (poll(pfd, m->link.fd >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR) {
+		if (poll(pfd, 3, timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			return 1;
 		}
 		if (pfd[0].revents)
 			read_signals(m);
-		if (m->link.fd >= 0 && pfd[1].revents) {
+		if (pfd[1].revents)
+			jshim_conmon_read_ctl(m);
+		if (m->link.fd >= 0 && pfd[2].fd == m->link.fd && pfd[2].revents) {
 			int r = read_link(m);
 			if (r >= SERVE_DONE)
 				return r - SERVE_DONE;

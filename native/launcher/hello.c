@@ -1,4 +1,4 @@
-/* hello.c: packets on the SOCK_SEQPACKET link, one message per packet. */
+/* hello.c: protocol v2 packets on the SOCK_SEQPACKET link, one message per packet. */
 #include "hello.h"
 
 #include <errno.h>
@@ -9,12 +9,12 @@
 
 #include "log.h"
 
-ssize_t jshim_hello_encode(void *buf, size_t cap, const struct jshim_hello *h,
-			   const char *const strings[JSHIM_HELLO_NSTRINGS])
+ssize_t jshim_hello2_encode(void *buf, size_t cap, const struct jshim_hello2 *h,
+			    const char *const strings[JSHIM_HELLO2_NSTRINGS])
 {
 	size_t total = sizeof(struct jshim_msg_header) + sizeof *h;
-	for (int i = 0; i < JSHIM_HELLO_NSTRINGS; i++) {
-		size_t l = strlen(strings[i]);
+	for (int i = 0; i < JSHIM_HELLO2_NSTRINGS; i++) {
+		size_t l = strings[i] ? strlen(strings[i]) : 0;
 		if (l > UINT16_MAX)
 			return -EMSGSIZE;
 		total += 2 + l;
@@ -22,16 +22,17 @@ ssize_t jshim_hello_encode(void *buf, size_t cap, const struct jshim_hello *h,
 	if (total > cap || total > JSHIM_MSG_MAX)
 		return -EMSGSIZE;
 	unsigned char *p = buf;
-	struct jshim_msg_header hdr = { JSHIM_PROTO_VERSION_MIN, JSHIM_MSG_HELLO,
+	struct jshim_msg_header hdr = { JSHIM_PROTO_VERSION, JSHIM_MSG_HELLO,
 					(uint32_t)(total - sizeof hdr) };
 	memcpy(p, &hdr, sizeof hdr);
 	p += sizeof hdr;
 	memcpy(p, h, sizeof *h);
 	p += sizeof *h;
-	for (int i = 0; i < JSHIM_HELLO_NSTRINGS; i++) {
-		uint16_t l = (uint16_t)strlen(strings[i]);
+	for (int i = 0; i < JSHIM_HELLO2_NSTRINGS; i++) {
+		uint16_t l = (uint16_t)(strings[i] ? strlen(strings[i]) : 0);
 		memcpy(p, &l, 2);
-		memcpy(p + 2, strings[i], l);
+		if (l > 0)
+			memcpy(p + 2, strings[i], l);
 		p += 2 + l;
 	}
 	return (ssize_t)total;
@@ -66,25 +67,31 @@ static int send_packet(int sock, const void *buf, size_t len, const int *fds, un
 	}
 }
 
-int jshim_hello_send(int sock, const struct jshim_hello *h,
-		     const char *const strings[JSHIM_HELLO_NSTRINGS], const int *fds)
+int jshim_hello2_send(int sock, const struct jshim_hello2 *h,
+		      const char *const strings[JSHIM_HELLO2_NSTRINGS], const int *fds)
 {
 	unsigned char *buf = malloc(JSHIM_MSG_MAX);
 	if (buf == NULL)
 		return -ENOMEM;
-	ssize_t len = jshim_hello_encode(buf, JSHIM_MSG_MAX, h, strings);
+	ssize_t len = jshim_hello2_encode(buf, JSHIM_MSG_MAX, h, strings);
 	int r = len < 0 ? (int)len : send_packet(sock, buf, (size_t)len, fds, h->nfds);
 	free(buf);
 	return r;
 }
 
-int jshim_exited_send(int sock, int32_t wait_status)
+int jshim_exited2_send(int sock, const struct jshim_exited2 *e)
 {
-	unsigned char buf[sizeof(struct jshim_msg_header) + 4];
-	struct jshim_msg_header hdr = { JSHIM_PROTO_VERSION_MIN, JSHIM_MSG_EXITED, 4 };
+	unsigned char buf[sizeof(struct jshim_msg_header) + sizeof *e];
+	struct jshim_msg_header hdr = { JSHIM_PROTO_VERSION, JSHIM_MSG_EXITED, sizeof *e };
 	memcpy(buf, &hdr, sizeof hdr);
-	memcpy(buf + sizeof hdr, &wait_status, 4);
+	memcpy(buf + sizeof hdr, e, sizeof *e);
 	return send_packet(sock, buf, sizeof buf, NULL, 0);
+}
+
+int jshim_reopen_log_send(int sock)
+{
+	struct jshim_msg_header hdr = { JSHIM_PROTO_VERSION, JSHIM_MSG_REOPEN_LOG, 0 };
+	return send_packet(sock, &hdr, sizeof hdr, NULL, 0);
 }
 
 int jshim_msg_decode(const void *buf, size_t n, struct jshim_dmsg *m)
@@ -94,7 +101,7 @@ int jshim_msg_decode(const void *buf, size_t n, struct jshim_dmsg *m)
 	if (n < sizeof hdr)
 		return -EPROTO;
 	memcpy(&hdr, p, sizeof hdr);
-	if (hdr.version != JSHIM_PROTO_VERSION_MIN || hdr.length != n - sizeof hdr)
+	if (hdr.version != JSHIM_PROTO_VERSION || hdr.length != n - sizeof hdr)
 		return -EPROTO;
 	memset(m, 0, sizeof *m);
 	m->type = hdr.type;

@@ -1,4 +1,4 @@
-/* hello.h: encoding and decoding of protocol packets (jshim_protocol.h). */
+/* hello.h: encoding and decoding of protocol v2 packets (jshim_protocol.h). */
 #ifndef JSHIM_HELLO_H
 #define JSHIM_HELLO_H
 
@@ -8,14 +8,18 @@
 
 #include "jshim_protocol.h"
 
-/* Encodes a HELLO packet (header + struct + 4 strings) into buf. Returns its length, or
- * -EMSGSIZE if it does not fit cap / JSHIM_MSG_MAX or a string is longer than 65535. */
-ssize_t jshim_hello_encode(void *buf, size_t cap, const struct jshim_hello *h,
-			   const char *const strings[JSHIM_HELLO_NSTRINGS]);
-/* Sends HELLO with fds (h->nfds of them) as SCM_RIGHTS. 0 or -errno. */
-int jshim_hello_send(int sock, const struct jshim_hello *h,
-		     const char *const strings[JSHIM_HELLO_NSTRINGS], const int *fds);
-int jshim_exited_send(int sock, int32_t wait_status);
+/* Encodes a v2 HELLO (header + struct jshim_hello2 + 5 strings, empty allowed) into buf.
+ * Returns its length, or -EMSGSIZE if it does not fit cap / JSHIM_MSG_MAX or a string is
+ * longer than 65535 bytes. */
+ssize_t jshim_hello2_encode(void *buf, size_t cap, const struct jshim_hello2 *h,
+			    const char *const strings[JSHIM_HELLO2_NSTRINGS]);
+/* Sends a v2 HELLO with h->nfds fds as SCM_RIGHTS. 0 or -errno. */
+int jshim_hello2_send(int sock, const struct jshim_hello2 *h,
+		      const char *const strings[JSHIM_HELLO2_NSTRINGS], const int *fds);
+/* EXITED v2 (struct jshim_exited2). 0 or -errno. */
+int jshim_exited2_send(int sock, const struct jshim_exited2 *e);
+/* REOPEN_LOG (v2, no payload). 0 or -errno. */
+int jshim_reopen_log_send(int sock);
 
 /* A daemon -> launcher message. */
 struct jshim_dmsg {
@@ -24,7 +28,8 @@ struct jshim_dmsg {
 	char text[512]; /* FAILED: message, NUL-terminated, truncated */
 };
 
-/* Decodes one packet. 0 or -EPROTO (bad length, version, type, or a launcher-bound type). */
+/* Decodes one packet. 0 or -EPROTO (bad length, a version other than 2, unknown type, or a
+ * launcher-bound type). */
 int jshim_msg_decode(const void *buf, size_t n, struct jshim_dmsg *m);
 /* Receives one packet without blocking. 0, -EAGAIN (nothing yet), -ECONNRESET (peer
  * closed), -EPROTO (malformed, truncated or carrying fds; those fds are closed). */

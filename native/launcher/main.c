@@ -4,8 +4,7 @@
 
 #include "cli.h"
 #include "config.h"
-#include "daemonize.h"
-#include "monitor.h"
+#include "launch.h"
 
 static int usage_error(const char *what)
 {
@@ -32,10 +31,7 @@ int main(int argc, char **argv)
 		return usage_error(err);
 	if (jshim_config_validate(&cfg, err, sizeof err) < 0)
 		return usage_error(err);
-	fflush(NULL);
-
-	jshim_daemonize(cfg.shim_pidfile); /* returns only in the monitor */
-	r = jshim_monitor_run(&cfg);
+	r = jshim_launch(&cfg); /* main exits inside; this returns in the monitor */
 	jshim_config_free(&cfg);
 	return r;
 }

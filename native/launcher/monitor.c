@@ -1,4 +1,4 @@
-/* monitor.c: set-up, runtime create (phase 1) and its report on failure. */
+/* monitor.c: set-up, runtime create/restore/exec (phase 1) and its report on failure. */
 #include "monitor.h"
 
 #include <errno.h>
@@ -8,16 +8,25 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "exit_command.h"
+#include "fds_open.h"
 #include "jshim_protocol.h"
 #include "json.h"
 #include "log.h"
 #include "report.h"
 #include "runtime.h"
+#include "sync_msg.h"
 #include "util.h"
+
+static bool conmon(const struct jshim_mon *m)
+{
+	return m->cfg->dialect == JSHIM_DIALECT_CONMON;
+}
 
 static int setup_process(struct jshim_mon *m, sigset_t *oldmask)
 {
@@ -32,6 +41,11 @@ static int setup_process(struct jshim_mon *m, sigset_t *oldmask)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGTERM);
+	if (conmon(m)) { /* must not kill the monitor: read and ignored */
+		sigaddset(&set, SIGHUP);
+		sigaddset(&set, SIGUSR1);
+		sigaddset(&set, SIGUSR2);
+	}
 	if (sigprocmask(SIG_BLOCK, &set, oldmask) < 0) {
 		int e = errno;
 		log_error("sigprocmask SIG_BLOCK: %s", strerror(e));
@@ -44,48 +58,89 @@ static int setup_process(struct jshim_mon *m, sigset_t *oldmask)
 		return -e;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (fcntl(m->sync_fd, F_SETFD, FD_CLOEXEC) < 0) {
+	if (m->sync_fd >= 0 && fcntl(m->sync_fd, F_SETFD, FD_CLOEXEC) < 0) {
 		int e = errno;
 		log_error("fcntl FD_CLOEXEC sync fd %d: %s", m->sync_fd, strerror(e));
+		return -e;
+	}
+	if (getrandom(&m->session_id, sizeof m->session_id, 0) != sizeof m->session_id) {
+		int e = errno;
+		log_error("getrandom (session id): %s", strerror(e));
 		return -e;
 	}
 	return 0;
 }
 
-static void report_failure(struct jshim_mon *m, const char *status, const char *err, size_t len)
+static void ctl_ready(void *arg)
 {
-	struct jshim_buf b = { 0 };
-	jshim_report_failure(&b, status, err, len);
-	log_warn("create failed: %s", status);
-	jshim_report_send(&m->sync_fd, &b);
-	jshim_buf_free(&b);
+	jshim_conmon_read_ctl(arg);
 }
 
-void jshim_report_launcher_failure(struct jshim_mon *m, const char *why)
+/* conmon: everything the manager may touch exists before the runtime runs. */
+static int conmon_prepare(struct jshim_mon *m, char *why, size_t len)
 {
-	char err[1024];
-	snprintf(err, sizeof err, "jshim: %s", why);
-	report_failure(m, "Runtime Exited with code 0.", err, strlen(err));
+	const struct jshim_config *cfg = m->cfg;
+	int r = jshim_fds_open(cfg, &m->fds, why, len);
+	if (r < 0)
+		return r;
+	if (cfg->attach_format != 0) { /* no ctl/winsz in passthrough mode */
+		cleanup_fd int dir = open(cfg->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dir < 0) {
+			r = -errno;
+			snprintf(why, len, "open the bundle %s: %s", cfg->bundle, strerror(-r));
+			return r;
+		}
+		r = jshim_ctl_open(&m->ctl, dir);
+		if (r < 0) {
+			snprintf(why, len, "create ctl and winsz in %s: %s", cfg->bundle, strerror(-r));
+			return r;
+		}
+		m->ctl_open = true;
+	}
+	if (cfg->terminal) {
+		/* terminal work: a console socket here, --console-socket to the runtime, and the pty
+		 * master handed to the daemon as the stdout fd through a pipe relay */
+		snprintf(why, len, "terminal (-t) is not supported yet");
+		return -ENOTSUP;
+	}
+	if (cfg->exec && !cfg->exec_attach) {
+		snprintf(why, len, "exec without --exec-attach (CRI-O ExecSync) is not supported yet");
+		return -ENOTSUP;
+	}
+	if (cfg->exec_attach && cfg->attach_pipe_fd >= 0) {
+		/* the attach socket, ctl and winsz exist: the manager may connect */
+		r = jshim_sync_send(cfg->attach_pipe_fd, jshim_sync_key(cfg->api_version), 0, NULL, 0);
+		if (r < 0) {
+			snprintf(why, len, "write the attach pipe fd %d: %s", cfg->attach_pipe_fd, strerror(-r));
+			return r;
+		}
+		close(cfg->attach_pipe_fd);
+	}
+	return 0;
 }
 
 /* Phase 1. 0 when the container was created and its pid read; 1 when a failure was
  * reported; -errno when nothing could be reported. */
-static int create(struct jshim_mon *m, const sigset_t *oldmask)
+static int create(struct jshim_mon *m, const sigset_t *oldmask, const int *orig_stdio)
 {
+	const struct jshim_config *cfg = m->cfg;
 	int child[3];
 	struct jshim_runtime rt = { 0 };
-	int r = jshim_runtime_pipes(m->cfg, &m->fds, child);
+	bool pass = conmon(m) && (cfg->log_drivers & JSHIM_LOGDRV_PASSTHROUGH);
+	int r = jshim_runtime_pipes(cfg, &m->fds, pass ? orig_stdio : NULL, child);
 	if (r == 0)
-		r = jshim_runtime_spawn(m->cfg, oldmask, child, &rt.pid);
+		r = jshim_runtime_spawn(cfg, oldmask, child, NULL, &rt.pid);
 	for (int i = 0; i < 3; i++)
 		jshim_close(&child[i]);
+	if (cfg->start_fd >= 0 && cfg->exec_attach)
+		close(cfg->start_fd); /* the runtime child waits for the second byte on its copy */
 	if (r < 0) {
 		char why[256];
-		snprintf(why, sizeof why, "starting the runtime %s: %s", m->cfg->runtime, strerror(-r));
+		snprintf(why, sizeof why, "starting the runtime %s: %s", cfg->runtime, strerror(-r));
 		jshim_report_launcher_failure(m, why);
 		return 1;
 	}
-	r = jshim_runtime_wait(m->sfd, &rt);
+	r = jshim_runtime_wait(m->sfd, &rt, m->ctl_open ? m->ctl.ctl_r : -1, ctl_ready, m);
 	if (r < 0)
 		return r;
 	m->inflight_signal = rt.p1.inflight_signal;
@@ -95,15 +150,15 @@ static int create(struct jshim_mon *m, const sigset_t *oldmask)
 		struct jshim_buf err = { 0 };
 		jshim_status_sentence(status, sizeof status, &rt.p1);
 		jshim_read_stderr(m->fds.fd[JSHIM_FD_STDERR], &err);
-		report_failure(m, status, err.data, err.len);
+		jshim_report_runtime_failure(m, status, err.data, err.len);
 		jshim_buf_free(&err);
 		return 1;
 	}
-	r = jshim_read_pidfile(m->cfg->container_pidfile, &m->container_pid);
+	r = jshim_read_pidfile(cfg->container_pidfile, &m->container_pid);
 	if (r < 0) {
 		char why[PATH_MAX + 64];
-		snprintf(why, sizeof why, "read --container-pidfile %s: %s", m->cfg->container_pidfile,
-			 strerror(-r));
+		snprintf(why, sizeof why, "read the %s pid file %s: %s", conmon(m) ? "container" : "--container-pidfile",
+			 cfg->container_pidfile, strerror(-r));
 		jshim_report_launcher_failure(m, why);
 		return 1;
 	}
@@ -111,49 +166,91 @@ static int create(struct jshim_mon *m, const sigset_t *oldmask)
 	return 0;
 }
 
-int jshim_monitor_run(const struct jshim_config *cfg)
+static void kill_and_reap(struct jshim_mon *m)
+{
+	int st;
+	if (kill(m->container_pid, SIGKILL) < 0)
+		log_error("kill %d SIGKILL: %s", (int)m->container_pid, strerror(errno));
+	while (waitpid(m->container_pid, &st, 0) < 0 && errno == EINTR)
+		;
+	m->reaped = true;
+}
+
+/* After create: shimmy opens its files only now (a failed runtime must create none). */
+static int after_create(struct jshim_mon *m)
+{
+	char why[PATH_MAX + 128];
+	if (conmon(m)) {
+		jshim_oom_watch(&m->oom, m->container_pid); /* logs its own failure */
+		if (m->cfg->timeout_s > 0)
+			m->timeout_at = jshim_now_ms() + (int64_t)m->cfg->timeout_s * 1000;
+		return 0;
+	}
+	if (jshim_fds_open(m->cfg, &m->fds, why, sizeof why) == 0)
+		return 0;
+	kill_and_reap(m);
+	jshim_report_launcher_failure(m, why);
+	return 1;
+}
+
+static int finish(struct jshim_mon *m, int code)
+{
+	jshim_link_close(&m->link);
+	jshim_fds_finish(m->cfg, &m->fds);
+	jshim_container_fds_close(&m->fds);
+	if (m->ctl_open)
+		jshim_ctl_close(&m->ctl);
+	jshim_oom_close(&m->oom);
+	jshim_close(&m->sfd);
+	jshim_close(&m->sync_fd);
+	if (conmon(m) && m->cfg->exit_command != NULL) {
+		int r = jshim_exit_command_run(m->cfg);
+		log_debug("exit command %s returned %d", m->cfg->exit_command, r);
+	}
+	return code;
+}
+
+int jshim_monitor_run(const struct jshim_config *cfg, const int *orig_stdio)
 {
 	struct jshim_mon m;
 	sigset_t oldmask;
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], why[PATH_MAX + 128];
 	memset(&m, 0, sizeof m);
 	m.cfg = cfg;
 	m.sfd = -1;
 	m.sync_fd = cfg->sync_fd;
+	m.oom.fd = -1;
 	m.state = JSHIM_ST_CREATING;
 	jshim_container_fds_init(&m.fds);
 	if (jshim_dirname(cfg->daemon_socket, dir, sizeof dir) < 0)
 		snprintf(dir, sizeof dir, "/tmp");
 	jshim_log_init(cfg->log_level, cfg->container_id, dir);
 	log_debug("monitor started for bundle %s", cfg->bundle);
+	int fail_code = conmon(&m) ? 1 : 0; /* shimmy exits 0 after a reported failure */
 
 	int r = setup_process(&m, &oldmask);
 	if (r == 0)
 		r = jshim_memfds_create(&m.fds);
 	if (r < 0) {
-		char why[128];
 		snprintf(why, sizeof why, "launcher set-up failed: %s", strerror(-r));
 		jshim_report_launcher_failure(&m, why);
-		return 1;
+		return finish(&m, 1);
+	}
+	if (conmon(&m) && conmon_prepare(&m, why, sizeof why) < 0) {
+		jshim_report_launcher_failure(&m, why);
+		return finish(&m, 1);
 	}
 	/* Connect (starting jshimd if needed) now, so the JVM start overlaps runtime create. */
 	jshim_link_init(&m.link, cfg);
 	jshim_link_try(&m.link);
 
-	r = create(&m, &oldmask);
-	if (r != 0) {
-		jshim_link_close(&m.link);
-		jshim_container_fds_close(&m.fds);
-		jshim_close(&m.sfd);
-		jshim_close(&m.sync_fd);
-		return r > 0 ? 0 : 1;
-	}
+	r = create(&m, &oldmask, orig_stdio);
+	if (r == 0)
+		r = after_create(&m);
+	if (r != 0)
+		return finish(&m, r > 0 ? fail_code : 1);
 	m.state = JSHIM_ST_HANDING_OVER;
 	m.handover_deadline = jshim_now_ms() + cfg->daemon_timeout_ms;
 	r = jshim_serve(&m);
-	jshim_link_close(&m.link);
-	jshim_container_fds_close(&m.fds);
-	jshim_close(&m.sfd);
-	jshim_close(&m.sync_fd);
-	return r;
+	return finish(&m, r);
 }

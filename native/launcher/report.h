@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "json.h"
@@ -31,5 +32,13 @@ int jshim_report_send(int *fd, const struct jshim_buf *b);
 int jshim_exit_file_format(char *buf, size_t len, const char *at, int wait_status);
 /* Formats with the current time and writes path atomically. 0 or -errno. */
 int jshim_exit_file_write(const char *path, int wait_status);
+/* conmon's exit status: WEXITSTATUS, 128 + signal, -1 when --timeout killed it. */
+int jshim_conmon_status(int wait_status, bool timed_out);
+/* The exit file in format (JSHIM_EXIT_SHIMMY_JSON with the current time, or
+ * JSHIM_EXIT_CONMON_CODE: bare decimal, no newline), written atomically as name inside the
+ * directory dirfd (a unique O_EXCL|O_NOFOLLOW temp name, then renameat). 0 or -errno. */
+int jshim_exit_file_write_at(int dirfd, const char *name, uint32_t format, int wait_status, bool timed_out);
+/* Atomic write of data as name in dirfd (same temp + renameat scheme). 0 or -errno. */
+int jshim_write_at_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
 
 #endif

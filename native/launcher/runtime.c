@@ -65,10 +65,42 @@ static int output_pipe(struct jshim_container_fds *f, int slot, int *child, cons
 	return set_nonblock(p[0]);
 }
 
-int jshim_runtime_pipes(const struct jshim_config *cfg, struct jshim_container_fds *f, int child[3])
+/* Passthrough: the daemon still gets the output read ends, but they only ever see EOF. */
+static int eof_pipe(struct jshim_container_fds *f, int slot, const char *what)
+{
+	int p[2];
+	int r = make_pipe(p, what);
+	if (r < 0)
+		return r;
+	f->fd[slot] = p[0];
+	close(p[1]);
+	return set_nonblock(p[0]);
+}
+
+static int dup_cloexec(int fd, int *out)
+{
+	*out = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (*out < 0) {
+		int e = errno;
+		log_error("fcntl F_DUPFD_CLOEXEC %d (passthrough stdio): %s", fd, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+int jshim_runtime_pipes(const struct jshim_config *cfg, struct jshim_container_fds *f,
+			const int *orig_stdio, int child[3])
 {
 	int p[2], r;
 	child[0] = child[1] = child[2] = -1;
+	if (orig_stdio != NULL) {
+		for (int i = 0; i < 3; i++)
+			if ((r = dup_cloexec(orig_stdio[i], &child[i])) < 0)
+				return r;
+		if ((r = eof_pipe(f, JSHIM_FD_STDOUT, "stdout")) < 0)
+			return r;
+		return eof_pipe(f, JSHIM_FD_STDERR, "stderr");
+	}
 	if ((r = output_pipe(f, JSHIM_FD_STDOUT, &child[1], "stdout")) < 0)
 		return r;
 	if ((r = output_pipe(f, JSHIM_FD_STDERR, &child[2], "stderr")) < 0)
@@ -77,13 +109,29 @@ int jshim_runtime_pipes(const struct jshim_config *cfg, struct jshim_container_f
 		if ((r = make_pipe(p, "stdin")) < 0)
 			return r;
 		child[0] = p[0];
-		f->fd[JSHIM_FD_STDIN] = p[1];
+		f->fd[JSHIM_CFD_STDIN] = p[1];
 	}
 	return 0;
 }
 
+/* conmon's rule: LISTEN_PID naming our parent (the monitor), or --replace-listen-pid, becomes
+ * the runtime's own pid, so socket activation reaches the container. */
+static void rewrite_listen_pid(const struct jshim_config *cfg, pid_t parent)
+{
+	const char *v = getenv("LISTEN_PID");
+	int pid;
+	if (v == NULL)
+		return;
+	if (!cfg->replace_listen_pid && (jshim_parse_int(v, &pid) < 0 || pid != parent))
+		return;
+	char buf[16];
+	snprintf(buf, sizeof buf, "%d", (int)getpid());
+	setenv("LISTEN_PID", buf, 1);
+}
+
 static __attribute__((noreturn)) void runtime_child(const struct jshim_config *cfg, const sigset_t *oldmask,
-						   const int child[3], pid_t parent)
+						   const int child[3], const char *console_socket,
+						   pid_t parent)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 		_exit(127);
@@ -92,27 +140,24 @@ static __attribute__((noreturn)) void runtime_child(const struct jshim_config *c
 			_exit(127);
 	signal(SIGPIPE, SIG_DFL);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
-	size_t n = 0;
-	char **argv = calloc(cfg->n_runtime_args + 8, sizeof(char *));
-	if (argv == NULL)
+	rewrite_listen_pid(cfg, parent);
+	size_t cap = jshim_runtime_argv_cap(cfg);
+	char **argv = calloc(cap, sizeof(char *));
+	if (argv == NULL || jshim_runtime_argv(cfg, console_socket, argv, cap) < 0)
 		_exit(127);
-	argv[n++] = (char *)cfg->runtime;
-	for (size_t i = 0; i < cfg->n_runtime_args; i++)
-		argv[n++] = cfg->runtime_args[i];
-	argv[n++] = "create";
-	argv[n++] = "--bundle";
-	argv[n++] = (char *)cfg->bundle;
-	argv[n++] = "--pid-file";
-	argv[n++] = (char *)cfg->container_pidfile;
-	argv[n++] = (char *)cfg->container_id;
-	argv[n] = NULL;
+	if (cfg->exec_attach && cfg->start_fd >= 0) {
+		/* the manager is attached once it writes the second start byte (EOF: go on) */
+		char c;
+		while (read(cfg->start_fd, &c, 1) < 0 && errno == EINTR)
+			;
+	}
 	execv(cfg->runtime, argv);
 	dprintf(2, "jshim: execv %s: %s\n", cfg->runtime, strerror(errno));
 	_exit(127);
 }
 
 int jshim_runtime_spawn(const struct jshim_config *cfg, const sigset_t *oldmask, const int child[3],
-			pid_t *pid)
+			const char *console_socket, pid_t *pid)
 {
 	pid_t parent = getpid();
 	pid_t p = fork();
@@ -122,9 +167,10 @@ int jshim_runtime_spawn(const struct jshim_config *cfg, const sigset_t *oldmask,
 		return -e;
 	}
 	if (p == 0)
-		runtime_child(cfg, oldmask, child, parent);
+		runtime_child(cfg, oldmask, child, console_socket, parent);
 	*pid = p;
-	log_debug("runtime started: pid %d, %s create --bundle %s", (int)p, cfg->runtime, cfg->bundle);
+	log_debug("runtime started: pid %d, %s %s --bundle %s", (int)p, cfg->runtime,
+		  cfg->exec ? "exec" : cfg->restore_path ? "restore" : "create", cfg->bundle);
 	return 0;
 }
 
@@ -147,24 +193,28 @@ static void reap_phase1(struct jshim_runtime *rt, int *runtime_done)
 	}
 }
 
-int jshim_runtime_wait(int sfd, struct jshim_runtime *rt)
+int jshim_runtime_wait(int sfd, struct jshim_runtime *rt, int extra_fd, void (*on_extra)(void *), void *arg)
 {
 	int done = 0;
 	while (!done) {
-		struct pollfd pfd = { sfd, POLLIN, 0 };
-		if (poll(&pfd, 1, -1) < 0) {
+		struct pollfd pfd[2] = { { sfd, POLLIN, 0 }, { extra_fd, POLLIN, 0 } };
+		if (poll(pfd, extra_fd >= 0 ? 2 : 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			int e = errno;
 			log_error("poll signalfd: %s", strerror(e));
 			return -e;
 		}
+		if (extra_fd >= 0 && pfd[1].revents)
+			on_extra(arg);
 		struct signalfd_siginfo si;
 		ssize_t n;
 		while ((n = read(sfd, &si, sizeof si)) == (ssize_t)sizeof si) {
 			int sig = (int)si.ssi_signo;
 			if (sig == SIGCHLD) {
 				reap_phase1(rt, &done);
+			} else if (sig != SIGINT && sig != SIGQUIT && sig != SIGTERM) {
+				log_info("signal %d ignored", sig);
 			} else if (kill(rt->pid, sig) < 0) {
 				int e = errno;
 				if (e == ESRCH)

@@ -1,8 +1,9 @@
-/* runtime.h: running "<runtime> create" and waiting for it (phase 1). */
+/* runtime.h: running the runtime (create, restore, exec) and waiting for it (phase 1). */
 #ifndef JSHIM_RUNTIME_H
 #define JSHIM_RUNTIME_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -16,16 +17,29 @@ struct jshim_runtime {
 };
 
 /* Creates the stdio pipes: our ends go into f (stdout/stderr read ends O_NONBLOCK, stdin
- * write end), the runtime's into child[0..2] (child[0] = -1 without --stdin). All CLOEXEC. */
-int jshim_runtime_pipes(const struct jshim_config *cfg, struct jshim_container_fds *f, int child[3]);
-/* Forks and execs the runtime with pdeathsig, the old signal mask and child[] as stdio. */
+ * write end), the runtime's into child[0..2] (child[0] = -1 without --stdin/-i: the runtime
+ * gets our /dev/null). Passthrough (orig_stdio != NULL): child[] are dups of orig_stdio and
+ * the output pipes' write ends are closed at once (the daemon sees EOF). All CLOEXEC. */
+int jshim_runtime_pipes(const struct jshim_config *cfg, struct jshim_container_fds *f,
+			const int *orig_stdio, int child[3]);
+/* Forks and execs the runtime (jshim_runtime_argv) with pdeathsig, the old signal mask and
+ * child[] as stdio; LISTEN_PID rewritten by conmon's rule; with --exec-attach the child first
+ * waits for the second start byte. console_socket: the terminal work's hook (NULL for now). */
 int jshim_runtime_spawn(const struct jshim_config *cfg, const sigset_t *oldmask, const int child[3],
-			pid_t *pid);
-/* Phase 1: serve the signalfd until the runtime is reaped. 0 or -errno. */
-int jshim_runtime_wait(int sfd, struct jshim_runtime *rt);
+			const char *console_socket, pid_t *pid);
+/* Phase 1: serve the signalfd until the runtime is reaped; SIGINT/QUIT/TERM go to the
+ * runtime, others are ignored. extra_fd (or -1) is polled too and on_extra(arg) called when
+ * readable (conmon's ctl). 0 or -errno. */
+int jshim_runtime_wait(int sfd, struct jshim_runtime *rt, int extra_fd, void (*on_extra)(void *), void *arg);
 /* Reads fd (non-blocking) to EOF, at most 1 MiB and 2 s. */
 void jshim_read_stderr(int fd, struct jshim_buf *b);
 /* Reads a pid file: whitespace trimmed, strict digits, > 0. 0 or -errno. */
 int jshim_read_pidfile(const char *path, pid_t *pid);
+
+/* runtime_argv.c. Entries argv needs for cfg (including the NULL). */
+size_t jshim_runtime_argv_cap(const struct jshim_config *cfg);
+/* Fills argv: create, restore or exec in conmon's order (conmon-protocol.md 3.2), NULL-ended.
+ * The strings are cfg's. Returns argc or -E2BIG when cap < jshim_runtime_argv_cap(cfg). */
+int jshim_runtime_argv(const struct jshim_config *cfg, const char *console_socket, char **argv, size_t cap);
 
 #endif

@@ -1,68 +1,146 @@
-/* test_hello.c: the HELLO encoder's byte layout and packet decoding over a real socket. */
+/* test_hello.c: the v2 HELLO's byte layout (jshim_protocol.h), the fd list and its order,
+ * EXITED v2, REOPEN_LOG, and packet decoding over a real socket (version 2 replies only). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "container_fds.h"
+#include "hand_fds.h"
 #include "hello.h"
 
+static uint64_t u64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 static uint32_t u32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static uint16_t u16(const unsigned char *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 
 static void test_encode(void)
 {
 	unsigned char buf[256];
-	struct jshim_hello h = { JSHIM_HELLO_STDIN | JSHIM_HELLO_STDIN_ONCE, JSHIM_STATE_EXITED, 100, 200,
-				 0x900, JSHIM_LOG_SHIMMY, JSHIM_EXIT_SHIMMY_JSON, 6 };
-	const char *strs[4] = { "id1", "/log", "", "/att" };
-	ssize_t n = jshim_hello_encode(buf, sizeof buf, &h, strs);
-	CHECK(n == 8 + 32 + (2 + 3) + (2 + 4) + 2 + (2 + 4));
-	CHECK(u16(buf) == JSHIM_PROTO_VERSION_MIN);
+	struct jshim_hello2 h = { JSHIM_HELLO_STDIN | JSHIM_HELLO_ATTACH, JSHIM_STATE_EXITED, 100, 200, 0x900,
+				  JSHIM_EXIT_TIMED_OUT, -5, 0x1122334455667788ull, 4096, JSHIM_LOG_K8S_FILE,
+				  JSHIM_EXIT_CONMON_CODE, JSHIM_ATTACH_CONMON, 8 };
+	const char *strs[5] = { "id1", "", "ctr.log", "id1", NULL };
+	ssize_t n = jshim_hello2_encode(buf, sizeof buf, &h, strs);
+	CHECK(n == 8 + 64 + (2 + 3) + 2 + (2 + 7) + (2 + 3) + 2);
+	CHECK(u16(buf) == 2);
 	CHECK(u16(buf + 2) == JSHIM_MSG_HELLO);
 	CHECK(u32(buf + 4) == (uint32_t)(n - 8));
-	CHECK(u32(buf + 8) == 3);     /* flags */
-	CHECK(u32(buf + 12) == 1);    /* state */
-	CHECK(u32(buf + 16) == 100);  /* launcher pid */
-	CHECK(u32(buf + 20) == 200);  /* container pid */
-	CHECK(u32(buf + 24) == 0x900); /* wait status */
-	CHECK(u32(buf + 28) == 1 && u32(buf + 32) == 1);
-	CHECK(u32(buf + 36) == 6);    /* nfds */
-	CHECK(u16(buf + 40) == 3 && memcmp(buf + 42, "id1", 3) == 0);
-	CHECK(u16(buf + 45) == 4 && memcmp(buf + 47, "/log", 4) == 0);
-	CHECK(u16(buf + 51) == 0);
-	CHECK(u16(buf + 53) == 4 && memcmp(buf + 55, "/att", 4) == 0);
-	CHECK(jshim_hello_encode(buf, 50, &h, strs) == -EMSGSIZE);
+	const unsigned char *b = buf + 8;
+	CHECK(u32(b + 0) == 9);       /* flags */
+	CHECK(u32(b + 4) == 1);       /* state */
+	CHECK(u32(b + 8) == 100);     /* launcher pid */
+	CHECK(u32(b + 12) == 200);    /* container pid */
+	CHECK(u32(b + 16) == 0x900);  /* wait status */
+	CHECK(u32(b + 20) == 1);      /* exit flags */
+	CHECK((int64_t)u64(b + 24) == -5); /* exit time */
+	CHECK(u64(b + 32) == 0x1122334455667788ull); /* session id */
+	CHECK(u64(b + 40) == 4096);   /* log size max */
+	CHECK(u32(b + 48) == 2 && u32(b + 52) == 2 && u32(b + 56) == 2);
+	CHECK(u32(b + 60) == 8);      /* nfds */
+	const unsigned char *s = b + 64;
+	CHECK(u16(s) == 3 && memcmp(s + 2, "id1", 3) == 0);
+	CHECK(u16(s + 5) == 0);
+	CHECK(u16(s + 7) == 7 && memcmp(s + 9, "ctr.log", 7) == 0);
+	CHECK(u16(s + 16) == 3 && memcmp(s + 18, "id1", 3) == 0);
+	CHECK(u16(s + 21) == 0);      /* NULL tag = empty */
+	CHECK(jshim_hello2_encode(buf, 50, &h, strs) == -EMSGSIZE);
+}
+
+static void test_fill(void)
+{
+	struct jshim_config cfg;
+	struct jshim_container_fds f;
+	struct jshim_hello2 h;
+	int fds[JSHIM_MAX_FDS];
+	const char *strs[JSHIM_HELLO2_NSTRINGS];
+	jshim_config_init(&cfg);
+	jshim_container_fds_init(&f);
+	cfg.container_id = "cid";
+	for (int i = 0; i < 5; i++)
+		f.fd[i] = 10 + i;
+	f.fd[JSHIM_CFD_EXIT_DIR] = 20;
+	f.exit_name = "cid";
+	/* shimmy: log file + attach, no stdin */
+	f.fd[JSHIM_CFD_LOG_DIR] = 21;
+	f.log_name = "c.log";
+	f.fd[JSHIM_CFD_ATTACH] = 22;
+	f.fd[JSHIM_CFD_ATTACH_DIR] = 99; /* never handed over */
+	cfg.stdin_once = true;
+	CHECK(jshim_hello2_fill(&cfg, &f, &h, fds, strs) == 8);
+	CHECK(h.flags == (JSHIM_HELLO_STDIN_ONCE | JSHIM_HELLO_LOG_FILE | JSHIM_HELLO_ATTACH));
+	CHECK(fds[0] == 10 && fds[4] == 14 && fds[5] == 20 && fds[6] == 21 && fds[7] == 22);
+	CHECK(h.attach_format == JSHIM_ATTACH_SHIMMY && h.log_format == JSHIM_LOG_SHIMMY);
+	CHECK(h.exit_format == JSHIM_EXIT_SHIMMY_JSON && h.log_size_max == 0);
+	CHECK_STR(strs[0], "cid");
+	CHECK_STR(strs[1], "");
+	CHECK_STR(strs[2], "c.log");
+	CHECK_STR(strs[3], "cid");
+	CHECK_STR(strs[4], "");
+	/* conmon: everything, in the header's order: stdin, log dir, attach, journald */
+	cfg.dialect = JSHIM_DIALECT_CONMON;
+	cfg.stdin_open = true;
+	cfg.stdin_once = false;
+	cfg.name = "nm";
+	cfg.log_tag = "tg";
+	cfg.log_size_max = 1000;
+	cfg.attach_format = JSHIM_ATTACH_CONMON;
+	f.fd[JSHIM_CFD_STDIN] = 23;
+	f.fd[JSHIM_CFD_JOURNALD] = 24;
+	CHECK(jshim_hello2_fill(&cfg, &f, &h, fds, strs) == 10);
+	CHECK(h.flags == (JSHIM_HELLO_STDIN | JSHIM_HELLO_STDIN_ONCE | JSHIM_HELLO_LOG_FILE |
+			  JSHIM_HELLO_ATTACH | JSHIM_HELLO_LOG_JOURNALD));
+	CHECK(fds[5] == 20 && fds[6] == 23 && fds[7] == 21 && fds[8] == 22 && fds[9] == 24);
+	CHECK(h.attach_format == JSHIM_ATTACH_CONMON && h.log_size_max == 1000);
+	CHECK_STR(strs[1], "nm");
+	CHECK_STR(strs[4], "tg");
+	/* conmon --leave-stdin-open: no stdin-once; passthrough: no log, no attach */
+	cfg.leave_stdin_open = true;
+	f.fd[JSHIM_CFD_LOG_DIR] = f.fd[JSHIM_CFD_ATTACH] = f.fd[JSHIM_CFD_JOURNALD] = -1;
+	CHECK(jshim_hello2_fill(&cfg, &f, &h, fds, strs) == 7);
+	CHECK(h.flags == JSHIM_HELLO_STDIN && h.attach_format == 0 && fds[6] == 23);
+	CHECK_STR(strs[2], "");
+	jshim_config_free(&cfg);
 }
 
 static void test_send_with_fds(void)
 {
-	int sp[2], fds[5], p[2];
+	int sp[2], fds[6], p[2];
 	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
 	CHECK(pipe(p) == 0);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		fds[i] = p[0];
-	struct jshim_hello h = { 0, JSHIM_STATE_RUNNING, 1, 2, 0, 1, 1, 5 };
-	const char *strs[4] = { "a", "b", "c", "d" };
-	CHECK(jshim_hello_send(sp[0], &h, strs, fds) == 0);
+	struct jshim_hello2 h = { 0 };
+	h.nfds = 6;
+	const char *strs[5] = { "a", "b", "c", "d", "e" };
+	CHECK(jshim_hello2_send(sp[0], &h, strs, fds) == 0);
 	unsigned char buf[512];
-	char ctl[CMSG_SPACE(sizeof(int) * 8)];
+	union {
+		char b[CMSG_SPACE(sizeof(int) * 16)];
+		struct cmsghdr align;
+	} ctl;
 	struct iovec iov = { buf, sizeof buf };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof ctl.b };
 	ssize_t n = recvmsg(sp[1], &msg, MSG_CMSG_CLOEXEC);
-	CHECK(n == 8 + 32 + 4 * 3);
+	CHECK(n == 8 + 64 + 5 * 3);
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	CHECK(c != NULL && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(5 * sizeof(int)));
+	CHECK(c != NULL && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(6 * sizeof(int)));
 	if (c) {
-		int got[5];
+		int got[6];
 		memcpy(got, CMSG_DATA(c), sizeof got);
-		for (int i = 0; i < 5; i++)
+		for (int i = 0; i < 6; i++)
 			close(got[i]);
 	}
-	CHECK(jshim_exited_send(sp[0], 0x100) == 0);
+	struct jshim_exited2 e = { SIGKILL, JSHIM_EXIT_TIMED_OUT, 1234567890123456789ll };
+	CHECK(jshim_exited2_send(sp[0], &e) == 0);
 	n = recv(sp[1], buf, sizeof buf, 0);
-	CHECK(n == 12 && u16(buf + 2) == JSHIM_MSG_EXITED && u32(buf + 4) == 4 && u32(buf + 8) == 0x100);
+	CHECK(n == 24 && u16(buf) == 2 && u16(buf + 2) == JSHIM_MSG_EXITED && u32(buf + 4) == 16);
+	CHECK(u32(buf + 8) == SIGKILL && u32(buf + 12) == 1 && u64(buf + 16) == 1234567890123456789ull);
+	CHECK(jshim_reopen_log_send(sp[0]) == 0);
+	n = recv(sp[1], buf, sizeof buf, 0);
+	CHECK(n == 8 && u16(buf) == 2 && u16(buf + 2) == JSHIM_MSG_REOPEN_LOG && u32(buf + 4) == 0);
 	close(p[0]);
 	close(p[1]);
 	close(sp[0]);
@@ -74,7 +152,8 @@ static int send_raw(int fd, uint16_t ver, uint16_t type, uint32_t len, const voi
 	unsigned char buf[128];
 	struct jshim_msg_header h = { ver, type, len };
 	memcpy(buf, &h, 8);
-	memcpy(buf + 8, payload, plen);
+	if (plen)
+		memcpy(buf + 8, payload, plen);
 	return (int)send(fd, buf, 8 + plen, 0);
 }
 
@@ -84,28 +163,32 @@ static void test_recv(void)
 	struct jshim_dmsg m;
 	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
 	CHECK(jshim_msg_recv(sp[0], &m) == -EAGAIN);
-	send_raw(sp[1], 1, JSHIM_MSG_READY, 0, NULL, 0);
+	send_raw(sp[1], 2, JSHIM_MSG_READY, 0, NULL, 0);
 	CHECK(jshim_msg_recv(sp[0], &m) == 0 && m.type == JSHIM_MSG_READY);
 	unsigned char failed[12];
 	int32_t e = EACCES;
 	memcpy(failed, &e, 4);
 	memcpy(failed + 4, "denied!!", 8);
-	send_raw(sp[1], 1, JSHIM_MSG_FAILED, 12, failed, 12);
+	send_raw(sp[1], 2, JSHIM_MSG_FAILED, 12, failed, 12);
 	CHECK(jshim_msg_recv(sp[0], &m) == 0 && m.type == JSHIM_MSG_FAILED && m.err == EACCES);
 	CHECK_STR(m.text, "denied!!");
-	send_raw(sp[1], 1, JSHIM_MSG_CLOSE_STDIN, 0, NULL, 0);
+	send_raw(sp[1], 2, JSHIM_MSG_CLOSE_STDIN, 0, NULL, 0);
 	CHECK(jshim_msg_recv(sp[0], &m) == 0 && m.type == JSHIM_MSG_CLOSE_STDIN);
-	send_raw(sp[1], 1, JSHIM_MSG_DONE, 0, NULL, 0);
+	send_raw(sp[1], 2, JSHIM_MSG_DONE, 0, NULL, 0);
 	CHECK(jshim_msg_recv(sp[0], &m) == 0 && m.type == JSHIM_MSG_DONE);
-	send_raw(sp[1], 2, JSHIM_MSG_DONE, 0, NULL, 0); /* bad version */
+	send_raw(sp[1], 1, JSHIM_MSG_READY, 0, NULL, 0); /* a v1 reply: a v2 launcher refuses it */
 	CHECK(jshim_msg_recv(sp[0], &m) == -EPROTO);
-	send_raw(sp[1], 1, 99, 0, NULL, 0); /* unknown type */
+	send_raw(sp[1], 3, JSHIM_MSG_DONE, 0, NULL, 0); /* unknown version */
 	CHECK(jshim_msg_recv(sp[0], &m) == -EPROTO);
-	send_raw(sp[1], 1, JSHIM_MSG_HELLO, 0, NULL, 0); /* not daemon -> launcher */
+	send_raw(sp[1], 2, 99, 0, NULL, 0); /* unknown type */
 	CHECK(jshim_msg_recv(sp[0], &m) == -EPROTO);
-	send_raw(sp[1], 1, JSHIM_MSG_READY, 10, NULL, 0); /* shorter than it says */
+	send_raw(sp[1], 2, JSHIM_MSG_HELLO, 0, NULL, 0); /* not daemon -> launcher */
 	CHECK(jshim_msg_recv(sp[0], &m) == -EPROTO);
-	send_raw(sp[1], 1, JSHIM_MSG_FAILED, 2, "ab", 2); /* FAILED without errno */
+	send_raw(sp[1], 2, JSHIM_MSG_REOPEN_LOG, 0, NULL, 0); /* not daemon -> launcher either */
+	CHECK(jshim_msg_recv(sp[0], &m) == -EPROTO);
+	send_raw(sp[1], 2, JSHIM_MSG_READY, 10, NULL, 0); /* shorter than it says */
+	CHECK(jshim_msg_recv(sp[0], &m) == -EPROTO);
+	send_raw(sp[1], 2, JSHIM_MSG_FAILED, 2, "ab", 2); /* FAILED without errno */
 	CHECK(jshim_msg_recv(sp[0], &m) == -EPROTO);
 	CHECK(send(sp[1], "abc", 3, 0) == 3); /* shorter than a header */
 	CHECK(jshim_msg_recv(sp[0], &m) == -EPROTO);
@@ -114,12 +197,15 @@ static void test_recv(void)
 	int p[2];
 	CHECK(pipe(p) == 0);
 	unsigned char hdr[8];
-	struct jshim_msg_header h = { 1, JSHIM_MSG_READY, 0 };
+	struct jshim_msg_header h = { 2, JSHIM_MSG_READY, 0 };
 	memcpy(hdr, &h, 8);
-	char ctl[CMSG_SPACE(sizeof(int))];
-	memset(ctl, 0, sizeof ctl);
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	memset(&ctl, 0, sizeof ctl);
 	struct iovec iov = { hdr, 8 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof ctl.b };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
@@ -140,6 +226,7 @@ static void test_recv(void)
 int main(void)
 {
 	test_encode();
+	test_fill();
 	test_send_with_fds();
 	test_recv();
 	return check_result("test_hello");

@@ -1,0 +1,155 @@
+/* test_flow.c: the runtime argv (create, restore, exec), conmon's exit status, the exit file
+ * written through a dir fd in both formats, and the passthrough/stdin pipes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "config.h"
+#include "container_fds.h"
+#include "jshim_protocol.h"
+#include "report.h"
+#include "runtime.h"
+
+static void join(char *out, size_t len, char **argv)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (int i = 0; argv[i]; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? " " : "", argv[i]);
+}
+
+static void test_argv(void)
+{
+	struct jshim_config cfg;
+	char *argv[64], got[1024];
+	char *rargs[] = { "--log-format=json", "--log", "/r/oci-log" };
+	char *ropts[] = { "--preserve-fds", "2" };
+	jshim_config_init(&cfg);
+	cfg.runtime = "/usr/sbin/runc";
+	cfg.bundle = "/b";
+	cfg.container_pidfile = "/r/pidfile";
+	cfg.container_id = "cid";
+	/* shimmy: exactly the old argv */
+	CHECK(jshim_runtime_argv(&cfg, NULL, argv, 64) == 7);
+	join(got, sizeof got, argv);
+	CHECK_STR(got, "/usr/sbin/runc create --bundle /b --pid-file /r/pidfile cid");
+	cfg.runtime_args = rargs;
+	cfg.n_runtime_args = 3;
+	cfg.runtime_opts = ropts;
+	cfg.n_runtime_opts = 2;
+	cfg.systemd_cgroup = cfg.no_pivot = cfg.no_new_keyring = true;
+	CHECK(jshim_runtime_argv(&cfg, "/tmp/cs", argv, 64) > 0);
+	join(got, sizeof got, argv);
+	CHECK_STR(got, "/usr/sbin/runc --systemd-cgroup --log-format=json --log /r/oci-log create --bundle /b "
+		  "--pid-file /r/pidfile --no-pivot --no-new-keyring --preserve-fds 2 --console-socket /tmp/cs cid");
+	cfg.restore_path = "/ckpt";
+	cfg.no_new_keyring = false;
+	CHECK(jshim_runtime_argv(&cfg, NULL, argv, 64) > 0);
+	join(got, sizeof got, argv);
+	CHECK_STR(got, "/usr/sbin/runc --systemd-cgroup --log-format=json --log /r/oci-log restore --bundle /b "
+		  "--pid-file /r/pidfile --no-pivot --detach --image-path /ckpt --work-path /b --preserve-fds 2 cid");
+	cfg.restore_path = NULL;
+	cfg.exec = true;
+	cfg.terminal = true;
+	cfg.exec_process_spec = "/b/s/exec-process-1";
+	CHECK(jshim_runtime_argv(&cfg, "/tmp/cs", argv, 64) > 0);
+	join(got, sizeof got, argv);
+	CHECK_STR(got, "/usr/sbin/runc --log-format=json --log /r/oci-log exec --pid-file /r/pidfile --process "
+		  "/b/s/exec-process-1 --detach --tty --preserve-fds 2 --console-socket /tmp/cs cid");
+	CHECK(jshim_runtime_argv(&cfg, NULL, argv, 5) == -E2BIG);
+	cfg.runtime_args = cfg.runtime_opts = NULL;
+	cfg.n_runtime_args = cfg.n_runtime_opts = 0;
+	jshim_config_free(&cfg);
+}
+
+static void test_status(void)
+{
+	CHECK(jshim_conmon_status(3 << 8, false) == 3);
+	CHECK(jshim_conmon_status(SIGKILL, false) == 137);
+	CHECK(jshim_conmon_status(SIGSEGV | 0x80, false) == 139);
+	CHECK(jshim_conmon_status(SIGKILL, true) == -1);
+	CHECK(jshim_conmon_status(0, false) == 0);
+}
+
+static void read_file(int dir, const char *name, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	int fd = openat(dir, name, O_RDONLY);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+static void test_exit_file_at(void)
+{
+	char tmpl[] = "/tmp/jshim-test-flow-XXXXXX", buf[256];
+	CHECK(mkdtemp(tmpl) != NULL);
+	int dir = open(tmpl, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dir >= 0);
+	CHECK(jshim_exit_file_write_at(dir, "c1", JSHIM_EXIT_CONMON_CODE, 5 << 8, false) == 0);
+	read_file(dir, "c1", buf, sizeof buf);
+	CHECK_STR(buf, "5");
+	CHECK(jshim_exit_file_write_at(dir, "c1", JSHIM_EXIT_CONMON_CODE, SIGKILL, true) == 0);
+	read_file(dir, "c1", buf, sizeof buf);
+	CHECK_STR(buf, "-1");
+	CHECK(jshim_exit_file_write_at(dir, "c2", JSHIM_EXIT_SHIMMY_JSON, SIGTERM, false) == 0);
+	read_file(dir, "c2", buf, sizeof buf);
+	CHECK(strstr(buf, "\"reason\": \"signaled\", \"signal\": 15}") != NULL);
+	/* a symlink at the name is replaced, never followed */
+	char target[300];
+	snprintf(target, sizeof target, "%s/target", tmpl);
+	CHECK(symlinkat(target, dir, "c3") == 0);
+	CHECK(jshim_exit_file_write_at(dir, "c3", JSHIM_EXIT_CONMON_CODE, 0, false) == 0);
+	struct stat st;
+	CHECK(stat(target, &st) < 0 && errno == ENOENT);
+	read_file(dir, "c3", buf, sizeof buf);
+	CHECK_STR(buf, "0");
+	const char *names[] = { "c1", "c2", "c3" };
+	for (int i = 0; i < 3; i++)
+		unlinkat(dir, names[i], 0);
+	close(dir);
+	CHECK(rmdir(tmpl) == 0); /* no temp file left behind */
+}
+
+static void test_passthrough_pipes(void)
+{
+	struct jshim_config cfg;
+	struct jshim_container_fds f;
+	int child[3], orig[3] = { 0, 1, 2 };
+	char c;
+	jshim_config_init(&cfg);
+	jshim_container_fds_init(&f);
+	cfg.stdin_open = true;
+	CHECK(jshim_runtime_pipes(&cfg, &f, orig, child) == 0);
+	for (int i = 0; i < 3; i++) {
+		CHECK(child[i] > 2 && (fcntl(child[i], F_GETFD) & FD_CLOEXEC));
+		close(child[i]);
+	}
+	CHECK(read(f.fd[JSHIM_FD_STDOUT], &c, 1) == 0); /* EOF at once for the daemon */
+	CHECK(read(f.fd[JSHIM_FD_STDERR], &c, 1) == 0);
+	CHECK(f.fd[JSHIM_CFD_STDIN] == -1); /* the runtime reads the original stdin */
+	jshim_container_fds_close(&f);
+	CHECK(jshim_runtime_pipes(&cfg, &f, NULL, child) == 0);
+	CHECK(child[0] >= 0 && f.fd[JSHIM_CFD_STDIN] >= 0);
+	CHECK(write(child[1], "x", 1) == 1 && read(f.fd[JSHIM_FD_STDOUT], &c, 1) == 1 && c == 'x');
+	for (int i = 0; i < 3; i++)
+		close(child[i]);
+	jshim_container_fds_close(&f);
+	jshim_config_free(&cfg);
+}
+
+int main(void)
+{
+	test_argv();
+	test_status();
+	test_exit_file_at();
+	test_passthrough_pipes();
+	return check_result("test_flow");
+}
