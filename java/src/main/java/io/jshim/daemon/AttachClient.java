@@ -18,6 +18,8 @@ import java.nio.ByteBuffer;
  */
 final class AttachClient implements EventLoop.Handler {
     static final int MAX_BACKLOG = 4 << 20;
+    /** At teardown, how long a record client may take to read the output queued for it. */
+    static final long LINGER_MS = 5000;
     private static final int RECORD_HEADER = 2;
 
     private final AttachServer server;
@@ -27,6 +29,8 @@ final class AttachClient implements EventLoop.Handler {
     private boolean input = true;
     private boolean output = true;
     private int events = -1;
+    private boolean lingering;
+    private EventLoop.Timer lingerTimer;
 
     AttachClient(AttachServer server, int fd, boolean records) {
         this.server = server;
@@ -158,6 +162,13 @@ final class AttachClient implements EventLoop.Handler {
 
     @Override
     public void onEvents(int ev) {
+        if (lingering) {
+            boolean more = (ev & Native.EPOLLOUT) != 0 && flush() && backlog != null && !backlog.isEmpty();
+            if (!more || (ev & (Native.EPOLLHUP | Native.EPOLLERR)) != 0) {
+                close();
+            }
+            return;
+        }
         if ((ev & Native.EPOLLOUT) != 0 && !flush()) {
             server.drop(this);
             return;
@@ -248,8 +259,39 @@ final class AttachClient implements EventLoop.Handler {
         close();
     }
 
+    /**
+     * Teardown (the container is done): a record client with output still queued stops being
+     * read and keeps its connection until it has taken that output, for at most
+     * {@code lingerMs}, as conmon's blocking writes deliver everything before it closes; any
+     * other client is closed now. No input session ends either way.
+     */
+    void closeAfterOutput(long lingerMs) {
+        if (fd < 0 || lingering) {
+            return;
+        }
+        if (!records || !output || backlog == null || backlog.isEmpty() || lingerMs <= 0) {
+            close();
+            return;
+        }
+        lingering = true;
+        input = false;
+        updateEvents();
+        lingerTimer = server.host().loop().schedule(lingerMs, () -> {
+            lingerTimer = null;
+            if (fd >= 0) {
+                Daemon.LOG.debug("{}: attach client took not all of its output in {} ms; closing it", id(),
+                        lingerMs);
+            }
+            close();
+        });
+    }
+
     /** Closes the connection once; at teardown, without ending an input session. */
     void close() {
+        if (lingerTimer != null) {
+            lingerTimer.cancel();
+            lingerTimer = null;
+        }
         if (fd >= 0) {
             server.host().loop().remove(fd);
             int r = Native.close(fd);

@@ -54,6 +54,7 @@ final class AttachServer {
     private final Acceptor acceptor;
     private final List<AttachClient> clients = new ArrayList<>();
     private boolean inputPaused;
+    private long lingerMs = AttachClient.LINGER_MS;
 
     AttachServer(Host host, int listenFd, int format) {
         this.host = host;
@@ -221,10 +222,20 @@ final class AttachServer {
         }
     }
 
-    /** Closes every client and the listener, once. The socket file stays. */
+    /** For tests: how long {@link #close()} lets conmon clients take their queued output. */
+    void lingerMs(long ms) {
+        lingerMs = ms;
+    }
+
+    /**
+     * Closes the listener and every client, once. A conmon client with output still queued is
+     * closed once it has read it (at most {@link AttachClient#LINGER_MS} later), so a reader
+     * that was a little behind at the container's exit still gets everything. The socket file
+     * stays.
+     */
     void close() {
         for (AttachClient c : clients) {
-            c.close();
+            c.closeAfterOutput(lingerMs);
         }
         clients.clear();
         acceptor.close();

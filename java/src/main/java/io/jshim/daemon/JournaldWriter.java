@@ -19,7 +19,7 @@ import java.nio.charset.StandardCharsets;
  * counted, and only the first failure is logged; nothing is thrown. The fd is the caller's to
  * close. Loop thread only.
  */
-final class JournaldWriter {
+final class JournaldWriter implements Container.Journald {
     /** Partial-line buffer per stream (conmon's STDIO_BUF_SIZE). */
     static final int PARTIAL_MAX = 8192;
     private static final byte[] MESSAGE = ascii("MESSAGE\n");
@@ -73,7 +73,8 @@ final class JournaldWriter {
     }
 
     /** Output bytes b[off..off+len) of {@code stream} (LogFormat.STDOUT or STDERR). */
-    void write(int stream, byte[] b, int off, int len) {
+    @Override
+    public void write(int stream, byte[] b, int off, int len) {
         int s = stream == LogFormat.STDERR ? LogFormat.STDERR : LogFormat.STDOUT;
         int end = off + len;
         int i = off;
@@ -94,7 +95,8 @@ final class JournaldWriter {
     }
 
     /** Sends what is buffered (at exit), marked partial. */
-    void flush() {
+    @Override
+    public void flush() {
         for (int s = LogFormat.STDOUT; s <= LogFormat.STDERR; s++) {
             if (partialLen[s] > 0) {
                 send(s, partial[s], 0, 0, true);

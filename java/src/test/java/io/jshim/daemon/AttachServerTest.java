@@ -337,6 +337,42 @@ class AttachServerTest {
         assertEquals(1, clients());
     }
 
+    /** At teardown a conmon client still gets the output queued for it, then EOF. */
+    @Test
+    void closeLetsAConmonClientTakeItsQueuedOutput() throws Exception {
+        serve(Native.SOCK_SEQPACKET, AttachServer.FORMAT_CONMON);
+        int slow = connect(Native.SOCK_SEQPACKET);
+        int stuck = connect(Native.SOCK_SEQPACKET);
+        on(server::acceptPending);
+        on(() -> server.lingerMs(1000));
+        int records = 200;
+        on(() -> {
+            byte[] data = new byte[8192];
+            for (int i = 0; i < records; i++) {
+                java.util.Arrays.fill(data, (byte) i);
+                server.broadcastChunk(LogFormat.STDOUT, data, 0, data.length);
+            }
+            server.close();
+        });
+        assertTrue(Native.unixConnect(path, Native.SOCK_SEQPACKET) < 0, "the listener is closed at once");
+        for (int i = 0; i < records; i++) {
+            byte[] r = readRecord(slow);
+            assertEquals(8193, r.length, "record " + i);
+            assertEquals((byte) i, r[8192], "record " + i);
+        }
+        assertEquals(null, readRecord(slow), "EOF once everything was taken");
+        long t0 = System.nanoTime();
+        Thread.sleep(1200);
+        int n = 0;
+        while (readRecord(stuck) != null) {
+            n++;
+        }
+        assertTrue(n < records, "a client that does not read is closed after the linger time (" + n + ")");
+        assertTrue(System.nanoTime() - t0 < 4_000_000_000L);
+        assertEquals(0, sessionsEnded(), "teardown ends no session");
+        server = null;
+    }
+
     @Test
     void aClientThatNeverReadsIsDroppedWithoutBlocking() throws Exception {
         serve(Native.SOCK_SEQPACKET, AttachServer.FORMAT_CONMON);
