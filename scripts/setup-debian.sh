@@ -10,6 +10,8 @@ packages=(
 	cmake make gcc libc6-dev               # the launcher and the JNI library
 	maven openjdk-17-jdk-headless          # jshimd
 	runc busybox-static                    # end-to-end tests and the demo
+	podman conmon                          # podman e2e tests (rootful, --network none) and the bench
+	containernetworking-plugins            # podman's default network backend here (CNI), not a Depends
 	rpm dpkg-dev lintian jq file           # cpack, the package test, test helpers
 	procps util-linux ca-certificates gzip
 )

@@ -1,0 +1,95 @@
+package io.jshim.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jshim.nativeio.Native;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * jshim only: SIGKILL of jshimd while podman containers write. podman logs must stay complete
+ * and exactly-once, and the exit codes right. Conmon has no daemon to kill: in validation mode
+ * the class is excluded by its tag (ctest) or aborted with a message (never silently).
+ */
+@Tag("e2e")
+@Tag("podman")
+@Tag("jshim-only")
+@Timeout(240)
+class PodmanDaemonKillE2eTest extends PodmanE2eBase {
+    private static final int BATCHES = 60;
+    private static final int PER_BATCH = 5000;
+
+    @Test
+    void killJshimdWhileContainersWrite() throws Exception {
+        if (w.validation) {
+            System.err.println("podman e2e: SKIPPED killJshimdWhileContainersWrite: jshim-only, "
+                    + "there is no jshimd in validation mode (" + w.mode() + ")");
+            Assumptions.abort("jshim-only test, validation mode");
+        }
+        int n = 3;
+        String script = "for b in $(seq 0 " + (BATCHES - 1) + "); do seq $((b*" + PER_BATCH + "+1)) $((b*"
+                + PER_BATCH + "+" + PER_BATCH + ")); sleep 0.05; done; exit ";
+        for (int i = 1; i <= n; i++) {
+            w.podman(w.runArgs("run", "kill" + i, List.of("-d"), PodmanWorld.gated(script + (10 + i)))
+                    .toArray(new String[0])).ok();
+            assertConmonUnderTest("kill" + i);
+        }
+        List<Integer> first = w.daemons();
+        assertEquals(1, first.size(), () -> "jshimd processes of this world: " + first);
+        for (int i = 1; i <= n; i++) {
+            w.openGate("kill" + i);
+        }
+        Path log1 = Path.of(w.inspect("kill1", "{{.HostConfig.LogConfig.Path}}"));
+        assertTrue(Wait.until(20_000, () -> size(log1) > 100_000), "kill1's ctr.log did not grow within 20 s");
+        killDaemon(first.get(0));
+        // the launchers start a new daemon; kill that one too once output flows again
+        AtomicReference<List<Integer>> second = new AtomicReference<>();
+        assertTrue(Wait.until(30_000, () -> {
+            second.set(w.daemons());
+            return !second.get().isEmpty() && !second.get().contains(first.get(0));
+        }), "no new jshimd within 30 s of the SIGKILL");
+        long mark = size(log1);
+        assertTrue(Wait.until(30_000, () -> size(log1) > mark + 100_000 || exited("kill1")),
+                "kill1's ctr.log did not grow after the daemon restart");
+        if (!exited("kill1")) {
+            killDaemon(second.get().get(0));
+        }
+        for (int i = 1; i <= n; i++) {
+            String name = "kill" + i;
+            PodmanCmd.Result r = w.start("wait", name).await(120_000);
+            assertEquals(String.valueOf(10 + i), r.out.trim(), r::toString);
+            PodmanCmd.Result logs = w.podman("logs", name).ok();
+            PodmanLogsE2eTest.assertSeq(lines(logs.out), "", BATCHES * PER_BATCH, "podman logs " + name);
+            assertEquals((10 + i) + " exited", w.inspect(name, "{{.State.ExitCode}} {{.State.Status}}"));
+        }
+    }
+
+    private static void killDaemon(int pid) {
+        assertEquals(0, Native.kill(pid, Native.SIGKILL), "kill -9 jshimd " + pid);
+        assertTrue(Procs.waitGone(pid, 5_000), "jshimd " + pid + " survived SIGKILL");
+        System.err.println("podman e2e: killed jshimd " + pid);
+    }
+
+    private static boolean exited(String name) {
+        try {
+            return w.podman("inspect", "--format", "{{.State.Status}}", name).out.trim().equals("exited");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+}
