@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "daemon_path.h"
 #include "jshim_protocol.h"
 #include "util.h"
 
@@ -86,7 +87,8 @@ void jshim_cli_shimmy_usage(FILE *out)
 	      "  --jshimd-socket PATH         jshimd's socket (default: $JSHIM_SOCKET, else\n"
 	      "                               " JSHIM_DEFAULT_SOCKET ")\n"
 	      "  --jshimd PATH                program that starts jshimd when none answers\n"
-	      "                               (default: $JSHIMD, else " JSHIM_INSTALLED_JSHIMD ")\n"
+	      "                               (default: $JSHIMD, else the jshimd of this jshim's\n"
+	      "                               build tree or install, else " JSHIM_INSTALLED_JSHIMD ")\n"
 	      "  -h, --help                   this text;  -V, --version  the version\n"
 	      "Environment: _OCI_SYNCPIPE, JSHIM_SOCKET, JSHIMD as above;\n"
 	      "  JSHIM_DAEMON_TIMEOUT  seconds to wait for jshimd while handing a new container over\n"
@@ -201,7 +203,7 @@ static int check_required(struct jshim_config *cfg, int sync_from_flag, char *er
 	}
 	if (cfg->jshimd == NULL) {
 		const char *env = getenv("JSHIMD");
-		cfg->jshimd = env && *env ? env : JSHIM_INSTALLED_JSHIMD;
+		cfg->jshimd = env && *env ? env : jshim_default_jshimd();
 	}
 	return 0;
 }
