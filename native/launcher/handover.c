@@ -277,6 +277,7 @@ static int64_t fallback_due(struct jshim_mon *m, int64_t now)
 
 int jshim_serve(struct jshim_mon *m)
 {
+	reap(m); /* a container that died during phase 1 (conmon leaves it a zombie until now) */
 	for (;;) {
 		int64_t now = jshim_now_ms();
 		int64_t wake = now + 60000;

@@ -126,6 +126,7 @@ static int create(struct jshim_mon *m, const sigset_t *oldmask, const int *orig_
 	const struct jshim_config *cfg = m->cfg;
 	int child[3];
 	struct jshim_runtime rt = { 0 };
+	rt.only_runtime = conmon(m);
 	bool pass = conmon(m) && (cfg->log_drivers & JSHIM_LOGDRV_PASSTHROUGH);
 	int r = jshim_runtime_pipes(cfg, &m->fds, pass ? orig_stdio : NULL, child);
 	if (r == 0)

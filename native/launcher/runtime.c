@@ -178,7 +178,9 @@ static void reap_phase1(struct jshim_runtime *rt, int *runtime_done)
 {
 	for (;;) {
 		int st;
-		pid_t p = waitpid(-1, &st, WNOHANG);
+		/* only_runtime: the container (an exec'd process may be quick) stays a zombie for
+		 * the serve loop, which reaps it as the container's exit */
+		pid_t p = waitpid(rt->only_runtime ? rt->pid : -1, &st, WNOHANG);
 		if (p <= 0)
 			return;
 		if (p == rt->pid) {

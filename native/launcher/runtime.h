@@ -13,6 +13,7 @@
 
 struct jshim_runtime {
 	pid_t pid;
+	bool only_runtime; /* conmon: phase 1 reaps the runtime only; a dead container is an exit */
 	struct jshim_phase1 p1;
 };
 
