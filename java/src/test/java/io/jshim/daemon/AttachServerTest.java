@@ -30,52 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("unit")
 class AttachServerTest {
-    /** Plays the container: records stdin input and ended input sessions. */
-    static final class FakeHost implements AttachServer.Host {
-        final EventLoop loop;
-        final Scratch scratch = new Scratch();
-        final ByteArrayOutputStream stdin = new ByteArrayOutputStream();
-        final List<Integer> inputRecords = new ArrayList<>();
-        int sessionsEnded;
-
-        FakeHost(EventLoop loop) {
-            this.loop = loop;
-        }
-
-        @Override
-        public String id() {
-            return "test";
-        }
-
-        @Override
-        public EventLoop loop() {
-            return loop;
-        }
-
-        @Override
-        public Scratch scratch() {
-            return scratch;
-        }
-
-        @Override
-        public void stdinInput(ByteBuffer buf, int pos, int len) {
-            byte[] b = new byte[len];
-            buf.get(pos, b);
-            stdin.writeBytes(b);
-            inputRecords.add(len);
-        }
-
-        @Override
-        public void inputSessionEnded() {
-            sessionsEnded++;
-        }
-    }
-
     @TempDir
     Path dir;
     private EventLoop loop;
     private Thread loopThread;
-    private FakeHost host;
+    private FakeAttachHost host;
     private AttachServer server;
     private String path;
     private final List<Integer> fds = new ArrayList<>();
@@ -87,7 +46,7 @@ class AttachServerTest {
     @BeforeEach
     void open() throws Exception {
         loop = new EventLoop();
-        host = new FakeHost(loop);
+        host = new FakeAttachHost(loop);
         loopThread = new Thread(loop::run, "test-loop");
         loopThread.start();
     }
