@@ -345,4 +345,32 @@ class DaemonInProcessTest {
                     l.journalInt(Protocol.JOURNAL_OFF_FLAGS));
         }
     }
+
+    @Test
+    void twoV1LaunchersWithOneContainerIdCoexist() throws Exception {
+        Path a = Files.createDirectories(dir.resolve("a"));
+        Path b = Files.createDirectories(dir.resolve("b"));
+        try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l1 = new FakeLauncher(a, "same", false);
+                FakeLauncher l2 = new FakeLauncher(b, "same", false)) {
+            l2.launcherPid = 4243;
+            l1.connect(d.socket);
+            l1.hello(0, Protocol.STATE_RUNNING, 0);
+            assertEquals(Protocol.MSG_READY, l1.receive(2000)[0]);
+            l2.connect(d.socket);
+            l2.hello(0, Protocol.STATE_RUNNING, 0);
+            assertEquals(Protocol.MSG_READY, l2.receive(2000)[0]);
+            assertFalse(eofWithin(l1.conn, 200), "the first launcher keeps its connection");
+            assertEquals(2, (int) d.onLoop(() -> d.daemon.containerCount()));
+            FakeLauncher.writeAll(l1.out[1], "one\n");
+            FakeLauncher.writeAll(l2.out[1], "two\n");
+            waitFor(() -> l1.caughtUp(1) && texts(l1.log, null).equals(List.of("one")), "first served");
+            waitFor(() -> l2.caughtUp(1) && texts(l2.log, null).equals(List.of("two")), "second served");
+            l1.exited(1 << 8);
+            assertEquals(Protocol.MSG_DONE, l1.receive(2000)[0]);
+            l2.exited(2 << 8);
+            assertEquals(Protocol.MSG_DONE, l2.receive(2000)[0]);
+            assertTrue(Files.readString(l1.exit).endsWith("\"exitCode\": 1}"));
+            assertTrue(Files.readString(l2.exit).endsWith("\"exitCode\": 2}"));
+        }
+    }
 }

@@ -29,6 +29,17 @@ final class FakeLauncher implements AutoCloseable {
     final int outSpool;
     final int errSpool;
     int conn = -1;
+    /** The launcher pid a HELLO claims (v1 keys containers by it). */
+    int launcherPid = 4242;
+    /** v2: the session id, random and non-zero. */
+    long session = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    /** v2 fds this launcher owns (O_PATH dirs, a listener, a journald socket); -1 when absent. */
+    int exitDir = -1;
+    int logDir = -1;
+    int listener = -1;
+    int journald = -1;
+    /** The version of the last packet received from the daemon. */
+    int lastVersion;
 
     FakeLauncher(Path dir, String id, boolean stdin) throws Exception {
         this.id = id;
@@ -68,9 +79,61 @@ final class FakeLauncher implements AutoCloseable {
         int[] fds = (flags & Protocol.HELLO_STDIN) != 0
                 ? new int[] {journal, out[0], outSpool, err[0], errSpool, in[1]}
                 : new int[] {journal, out[0], outSpool, err[0], errSpool};
-        Hello h = new Hello(flags, state, 4242, 4343, waitStatus, Protocol.LOG_SHIMMY,
+        Hello h = new Hello(flags, state, launcherPid, 4343, waitStatus, Protocol.LOG_SHIMMY,
                 Protocol.EXIT_SHIMMY_JSON, fds.length, id, log.toString(), exit.toString(), attach.toString());
         send(Messages.hello(h), fds);
+    }
+
+    /** v2: opens the exit file's and the log's directories O_DIRECTORY|O_PATH, as the launcher does. */
+    void dirs(Path exitDirPath, Path logDirPath) throws Exception {
+        exitDir = Errno.check(Native.open(exitDirPath.toString(), Native.O_DIRECTORY | Native.O_PATH, 0), "open",
+                exitDirPath);
+        if (logDirPath != null) {
+            logDir = Errno.check(Native.open(logDirPath.toString(), Native.O_DIRECTORY | Native.O_PATH, 0), "open",
+                    logDirPath);
+        }
+    }
+
+    /** v2 fds in the protocol's order for these flags. */
+    int[] fds2(int flags) {
+        java.util.List<Integer> l = new java.util.ArrayList<>(java.util.List.of(journal, out[0], outSpool, err[0],
+                errSpool, exitDir));
+        if ((flags & Protocol.HELLO_STDIN) != 0) {
+            l.add(in[1]);
+        }
+        if ((flags & Protocol.HELLO_LOG_FILE) != 0) {
+            l.add(logDir);
+        }
+        if ((flags & Protocol.HELLO_ATTACH) != 0) {
+            l.add(listener);
+        }
+        if ((flags & Protocol.HELLO_LOG_JOURNALD) != 0) {
+            l.add(journald);
+        }
+        return l.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** A v2 HELLO; the flags decide which of this launcher's fds go with it. */
+    void hello2(int flags, int state, Exit exit, long logSizeMax, int logFormat, int exitFormat, int attachFormat,
+            String logName, String exitName) throws Exception {
+        int[] fds = fds2(flags);
+        Hello h = Hello.v2(flags, state, launcherPid, 4343, exit.status, exit.flags, exit.timeNs, session,
+                logSizeMax, logFormat, exitFormat, attachFormat, fds.length, id, "name-" + id,
+                logName.getBytes(StandardCharsets.UTF_8), exitName.getBytes(StandardCharsets.UTF_8), "");
+        send(Messages.hello(h), fds);
+    }
+
+    /** The exit details of a v2 HELLO or EXITED. */
+    record Exit(int status, int flags, long timeNs) {
+        static final Exit NONE = new Exit(0, 0, 0);
+    }
+
+    void exited2(Exit e) throws Exception {
+        send(Messages.exited2(e.status, e.flags, e.timeNs), new int[0]);
+    }
+
+    void reopenLog() throws Exception {
+        send(Messages.reopenLog(), new int[0]);
     }
 
     void send(ByteBuffer msg, int[] fds) throws Exception {
@@ -96,6 +159,7 @@ final class FakeLauncher implements AutoCloseable {
             if (n > 0) {
                 assertEquals(0, counts[0], "the daemon never sends fds");
                 int type = Messages.decodeType(b, 0, n);
+                lastVersion = Messages.version(b, 0);
                 return new int[] {type, type == Protocol.MSG_FAILED ? b.getInt(8) : 0};
             }
             assertEquals(-Native.EAGAIN, n, "recvmsg");
@@ -135,7 +199,8 @@ final class FakeLauncher implements AutoCloseable {
 
     @Override
     public void close() {
-        for (int fd : new int[] {conn, out[0], out[1], err[0], err[1], in[0], in[1], outSpool, errSpool, journal}) {
+        for (int fd : new int[] {conn, out[0], out[1], err[0], err[1], in[0], in[1], outSpool, errSpool, journal,
+            exitDir, logDir, listener, journald}) {
             if (fd >= 0) {
                 Native.close(fd);
             }
