@@ -27,7 +27,7 @@ enum jshim_dialect jshim_cli_dialect(int argc, char **argv);
  * with conmon's own checks in conmon's order. Returns JSHIM_CLI_OK, _HELP, _VERSION,
  * JSHIM_CLI_ERR_STDOUT, or -errno (err goes to stderr: "conmon: Container ID not provided. Use
  * --cid", "[conmon:e] ..."). Sets cfg->dialect. Derived strings (exit_path, attach_path) live in
- * cfg's buffers; the default bundle (cwd) and container pidfile live in static storage: one
+ * cfg's buffers; the default bundle (cwd), container pidfile and log path live in static storage: one
  * parsed conmon config per process. sync_fd/start_fd/attach_pipe_fd come from $_OCI_*PIPE and
  * stay -1 when unset (conmon then sends nothing there). */
 int jshim_cli_conmon_parse(struct jshim_config *cfg, int argc, char **argv, char *err, size_t errlen);

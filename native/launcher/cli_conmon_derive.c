@@ -1,6 +1,7 @@
 /* cli_conmon_derive.c: conmon's -l drivers, $_OCI_*PIPE fds, derived paths, validation, usage. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,23 +32,27 @@ static bool any_stdio_tty(void)
 	return isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) || isatty(STDERR_FILENO);
 }
 
-/* One -l value: "k8s-file:PATH", bare "PATH" (no ':'), ":PATH" (k8s-file, so ":none" is a file),
- * "journald[:...]", "none"/"off"/"null[:...]" (no-ops: they never cancel another driver), or
- * "passthrough". Unlike conmon's strtok, a k8s PATH may contain ':'. */
+static char k8s_path_buf[PATH_MAX]; /* the k8s-file path: conmon's strtok cuts it at a ':' */
+
+/* One -l value, split as conmon does (strtok on ':'): driver = the first non-empty piece, path =
+ * the second. "k8s-file:PATH"; a bare PATH without ':'; ":PATH" (so ":none" is a file named
+ * none); "journald[:...]"; "none", "off", "null" (no-ops: they never cancel another driver);
+ * "passthrough". */
 static int one_driver(struct jshim_config *cfg, const char *v, char *err, size_t errlen)
 {
-	while (*v == ':' && v[1] == ':')
-		v++;
-	if (*v == '\0' || strcmp(v, ":") == 0)
+	const char *d = v + strspn(v, ":");
+	size_t dlen = strcspn(d, ":");
+	const char *p = d + dlen + strspn(d + dlen, ":");
+	size_t plen = strcspn(p, ":");
+	if (dlen == 0)
 		return jshim_conmon_fail(err, errlen, "[conmon:e]: log-path must not be empty");
-	if (*v == ':') {
-		cfg->log_drivers |= JSHIM_LOGDRV_FILE;
-		cfg->log_path = v + 1;
-		return 0;
+	if (plen == 0 && v[0] == ':') { /* ":PATH" */
+		p = d;
+		plen = dlen;
+		d = "k8s-file";
+		dlen = strlen(d);
 	}
-	const char *colon = strchr(v, ':');
-	size_t len = colon ? (size_t)(colon - v) : strlen(v);
-#define IS(name) (len == strlen(name) && strncmp(v, name, len) == 0)
+#define IS(name) (dlen == strlen(name) && strncmp(d, name, dlen) == 0)
 	if (IS("off") || IS("null") || IS("none"))
 		return 0;
 	if (IS("passthrough")) {
@@ -61,18 +66,22 @@ static int one_driver(struct jshim_config *cfg, const char *v, char *err, size_t
 		cfg->log_drivers |= JSHIM_LOGDRV_JOURNALD;
 		return 0;
 	}
-	if (IS("k8s-file")) {
-		if (colon == NULL || colon[1] == '\0')
-			return jshim_conmon_fail(err, errlen, "[conmon:e]: k8s-file requires a filename");
-		cfg->log_drivers |= JSHIM_LOGDRV_FILE;
-		cfg->log_path = colon + 1;
-		return 0;
+	if (!IS("k8s-file")) {
+		if (plen != 0 || strchr(v, ':') != NULL)
+			return jshim_conmon_fail(err, errlen, "[conmon:e]: No such log driver %.*s", (int)dlen, d);
+		p = d; /* a bare path */
+		plen = dlen;
 	}
 #undef IS
-	if (colon != NULL)
-		return jshim_conmon_fail(err, errlen, "[conmon:e]: No such log driver %.*s", (int)len, v);
+	if (plen == 0)
+		return jshim_conmon_fail(err, errlen, "[conmon:e]: k8s-file requires a filename");
+	if (plen >= sizeof k8s_path_buf)
+		return jshim_conmon_fail(err, errlen, "[conmon:e]: Failed to open log file %s",
+					 strerror(ENAMETOOLONG));
+	memcpy(k8s_path_buf, p, plen);
+	k8s_path_buf[plen] = '\0';
 	cfg->log_drivers |= JSHIM_LOGDRV_FILE;
-	cfg->log_path = v;
+	cfg->log_path = k8s_path_buf;
 	return 0;
 }
 
