@@ -63,7 +63,7 @@ void jshim_conmon_timeout(struct jshim_mon *m)
 	if (m->reaped)
 		return;
 	m->timed_out = true;
-	if (pgid > 1) {
+	if (pgid > 1 && pgid != getpgid(0)) { /* never our own group */
 		log_warn("--timeout %d s reached: SIGKILL to the process group %d", m->cfg->timeout_s, (int)pgid);
 		if (kill(-pgid, SIGKILL) == 0)
 			return;

@@ -121,7 +121,7 @@ static int conmon_prepare(struct jshim_mon *m, char *why, size_t len)
 
 /* Phase 1. 0 when the container was created and its pid read; 1 when a failure was
  * reported; -errno when nothing could be reported. */
-static int create(struct jshim_mon *m, const sigset_t *oldmask, const int *orig_stdio)
+static int create(struct jshim_mon *m, const sigset_t *oldmask, int *orig_stdio)
 {
 	const struct jshim_config *cfg = m->cfg;
 	int child[3];
@@ -131,8 +131,11 @@ static int create(struct jshim_mon *m, const sigset_t *oldmask, const int *orig_
 	int r = jshim_runtime_pipes(cfg, &m->fds, pass ? orig_stdio : NULL, child);
 	if (r == 0)
 		r = jshim_runtime_spawn(cfg, oldmask, child, NULL, &rt.pid);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		jshim_close(&child[i]);
+		if (orig_stdio != NULL) /* the manager's stdio is the runtime's now, not ours */
+			jshim_close(&orig_stdio[i]);
+	}
 	if (cfg->start_fd >= 0 && cfg->exec_attach)
 		close(cfg->start_fd); /* the runtime child waits for the second byte on its copy */
 	if (r < 0) {
@@ -211,7 +214,7 @@ static int finish(struct jshim_mon *m, int code)
 	return code;
 }
 
-int jshim_monitor_run(const struct jshim_config *cfg, const int *orig_stdio)
+int jshim_monitor_run(const struct jshim_config *cfg, int *orig_stdio)
 {
 	struct jshim_mon m;
 	sigset_t oldmask;

@@ -45,8 +45,9 @@ struct jshim_mon {
 };
 
 /* Runs create, the report and the hand-over; returns the process exit code. orig_stdio:
- * passthrough's copies of the launcher's original stdio (else NULL); the caller closes them. */
-int jshim_monitor_run(const struct jshim_config *cfg, const int *orig_stdio);
+ * passthrough's copies of the launcher's original stdio (else NULL), closed (set to -1) once
+ * the runtime has them, as conmon lets go of them after forking the runtime. */
+int jshim_monitor_run(const struct jshim_config *cfg, int *orig_stdio);
 /* From HANDING_OVER to the end (handover.c). Returns the exit code. */
 int jshim_serve(struct jshim_mon *m);
 
