@@ -195,7 +195,8 @@ int jshim_conmon_check(struct jshim_config *cfg, const char *log_level, const ch
 {
 	struct stat st;
 	cfg->log_level = JSHIM_LOG_WARN; /* conmon's default */
-	if (log_level != NULL && jshim_parse_log_level(log_level, &cfg->log_level) < 0)
+	if (log_level != NULL && (jshim_parse_log_level(log_level, &cfg->log_level) < 0 ||
+				  cfg->log_level == JSHIM_LOG_OFF)) /* conmon has no "off" */
 		return jshim_conmon_fail(err, errlen, "[conmon:e]: No such log level %s", log_level);
 	if (cfg->restore_path && cfg->exec)
 		return jshim_conmon_fail(err, errlen, "[conmon:e] Cannot use 'exec' and 'restore' at the same time");

@@ -279,6 +279,18 @@ static void test_defaults(void)
 	jshim_config_free(&t.cfg);
 	unsetenv("JSHIM_SOCKET");
 	unsetenv("JSHIMD");
+	static const struct {
+		const char *name;
+		enum jshim_log_level want;
+	} levels[] = { { "ERROR", JSHIM_LOG_ERROR }, { "fatal", JSHIM_LOG_ERROR }, { "Panic", JSHIM_LOG_ERROR },
+		       { "warn", JSHIM_LOG_WARN },   { "WARNING", JSHIM_LOG_WARN }, { "info", JSHIM_LOG_INFO },
+		       { "Debug", JSHIM_LOG_DEBUG }, { "trace", JSHIM_LOG_TRACE } };
+	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+		const char *const l[] = { "--log-level", levels[i].name, NULL };
+		parse3(&t, base, l, NULL);
+		CHECK(t.r == JSHIM_CLI_OK && t.cfg.log_level == levels[i].want);
+		jshim_config_free(&t.cfg);
+	}
 }
 
 int main(void)

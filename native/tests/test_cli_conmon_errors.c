@@ -68,6 +68,7 @@ static const struct err_case cases[] = {
 	{ base, { "-l", ":a:b" }, ERR, "[conmon:e]: No such log driver a" },
 	{ base, { "-l", "foo:" }, ERR, "[conmon:e]: No such log driver foo" },
 	{ base, { "--log-level", "verbose" }, ERR, "[conmon:e]: No such log level verbose" },
+	{ base, { "--log-level", "off" }, ERR, "[conmon:e]: No such log level off" },
 	{ base, { "--seccomp-notify-socket", "/s", "--seccomp-notify-plugins", "p" }, ERR,
 	  "[conmon:e]: seccomp support not present Operation not supported" },
 	{ base, { "--runtime-opt", "--preserve-fds", "--runtime-opt", "x" }, ERR,
