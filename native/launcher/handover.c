@@ -66,8 +66,8 @@ static void send_hello(struct jshim_mon *m)
 	}
 	m->hello_sent = true;
 	m->exited_sent = m->reaped;
-	log_debug("HELLO v2 sent (state %s, flags 0x%x, %u fds)", m->reaped ? "EXITED" : "RUNNING", h.flags,
-		  h.nfds);
+	log_debug("HELLO v2 sent (state %s, flags 0x%x, %u fds, log size max %llu)",
+		  m->reaped ? "EXITED" : "RUNNING", h.flags, h.nfds, (unsigned long long)h.log_size_max);
 }
 
 static void send_exited_if_due(struct jshim_mon *m)

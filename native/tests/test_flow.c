@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "config.h"
 #include "container_fds.h"
 #include "jshim_protocol.h"
+#include "monitor.h"
 #include "report.h"
 #include "runtime.h"
 
@@ -145,11 +147,73 @@ static void test_passthrough_pipes(void)
 	jshim_config_free(&cfg);
 }
 
+static void recv_str(int fd, char *buf, size_t len)
+{
+	ssize_t n = recv(fd, buf, len - 1, MSG_DONTWAIT);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/* conmon's sync records: a failure always carries a message; exec keeps the fd for the status */
+static void test_conmon_reports(void)
+{
+	struct jshim_config cfg;
+	struct jshim_mon m;
+	int sp[2];
+	char buf[4096];
+	jshim_config_init(&cfg);
+	cfg.dialect = JSHIM_DIALECT_CONMON;
+	cfg.api_version = 1;
+	cfg.runtime = "/rt";
+	memset(&m, 0, sizeof m);
+	m.cfg = &cfg;
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
+	m.sync_fd = sp[0];
+	jshim_report_runtime_failure(&m, "Runtime Exited with code 1.", NULL, 0);
+	recv_str(sp[1], buf, sizeof buf);
+	CHECK_STR(buf, "{\"data\": -1, \"message\": \"jshim: /rt create failed: Runtime Exited with code 1. "
+		  "(it wrote nothing on stderr)\"}\n");
+	CHECK(m.sync_fd == -1); /* closed after a create's one record */
+	close(sp[1]);
+
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
+	m.sync_fd = sp[0];
+	jshim_report_runtime_failure(&m, "Runtime Exited with code 1.", "oops\n", 5);
+	recv_str(sp[1], buf, sizeof buf);
+	CHECK_STR(buf, "{\"data\": -1, \"message\": \"oops\\n\"}\n");
+	close(sp[1]);
+
+	/* exec, API 0: the pid, then the exit status on the same fd */
+	cfg.api_version = 0;
+	cfg.exec = true;
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
+	m.sync_fd = sp[0];
+	m.container_pid = 4242;
+	jshim_report_created(&m);
+	recv_str(sp[1], buf, sizeof buf);
+	CHECK_STR(buf, "{\"pid\": 4242}\n");
+	CHECK(m.sync_fd == sp[0]);
+	m.wait_status = 4 << 8;
+	jshim_report_exec_exit(&m);
+	recv_str(sp[1], buf, sizeof buf);
+	CHECK_STR(buf, "{\"pid\": 4}\n");
+	CHECK(m.sync_fd == -1);
+	close(sp[1]);
+
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
+	m.sync_fd = sp[0];
+	m.timed_out = true;
+	close(sp[1]); /* the manager is gone: EPIPE is ignored */
+	jshim_report_exec_exit(&m);
+	CHECK(m.sync_fd == -1);
+	jshim_config_free(&cfg);
+}
+
 int main(void)
 {
 	test_argv();
 	test_status();
 	test_exit_file_at();
 	test_passthrough_pipes();
+	test_conmon_reports();
 	return check_result("test_flow");
 }
