@@ -20,11 +20,12 @@ class PodmanAttachExecE2eTest extends PodmanE2eBase {
     @Test
     void stopIs137() throws Exception {
         w.podman(w.runArgs("run", "stop", List.of("-d"), "sleep", "100").toArray(new String[0])).ok();
-        assertConmonUnderTest("stop");
+        int monitor = assertConmonUnderTest("stop");
         PodmanCmd.Result r = w.podman("stop", "-t", "1", "stop").ok();
         assertTrue(r.millis < 15_000, r::toString);
         assertEquals(137, waitExit("stop"));
         assertEquals("137 exited", w.inspect("stop", "{{.State.ExitCode}} {{.State.Status}}"));
+        assertMonitorGone(monitor, "stop");
     }
 
     @Test
@@ -78,9 +79,10 @@ class PodmanAttachExecE2eTest extends PodmanE2eBase {
         String id = execTarget("ex1");
         PodmanCmd exec = w.start("exec", "ex1", "sh", "-c",
                 "while [ ! -e /gate/go ]; do sleep 0.02; done; rm /gate/go; echo exec-out; echo exec-err >&2; exit 4");
-        assertExecConmonUnderTest(id);
+        int monitor = assertExecConmonUnderTest(id);
         w.openGate("ex1");
         PodmanCmd.Result r = exec.await(PodmanWorld.TIMEOUT_MS);
+        assertMonitorGone(monitor, "exec in ex1");
         assertEquals(4, r.rc, r::toString);
         assertEquals("exec-out\n", r.out, r::toString);
         assertEquals("exec-err\n", r.err, r::toString);

@@ -60,6 +60,36 @@ abstract class PodmanE2eBase {
         throw new AssertionError(name + " did not run within 30 s; last inspect: " + last);
     }
 
+    /**
+     * Waits until the named container runs under a monitor that is not in seen (a restart),
+     * tolerating the stopped states in between; checks that monitor's exe and adds it to seen.
+     */
+    static int assertNewConmonUnderTest(String name, java.util.Set<Integer> seen) throws IOException {
+        long end = System.nanoTime() + 30_000_000_000L;
+        String last = "";
+        while (System.nanoTime() < end) {
+            PodmanCmd.Result r = w.podman("inspect", "--format", "{{.State.Status}} {{.State.ConmonPid}}", name);
+            last = r.toString();
+            String[] f = r.out.trim().split(" ");
+            if (r.rc == 0 && f.length == 2 && f[0].equals("running") && !f[1].equals("0")
+                    && !seen.contains(Integer.parseInt(f[1]))) {
+                int pid = Integer.parseInt(f[1]);
+                assertExe(pid, "State.ConmonPid of " + name);
+                seen.add(pid);
+                return pid;
+            }
+            Wait.sleep(20);
+        }
+        throw new AssertionError(name + " did not run under a new monitor (not " + seen + ") within 30 s; last inspect: "
+                + last);
+    }
+
+    /** The monitor goes away once the container exited and the exit command ran. */
+    static void assertMonitorGone(int pid, String what) {
+        assertTrue(Procs.waitGone(pid, 10_000), () -> "the monitor " + pid + " of " + what
+                + " is still alive 10 s after the exit: " + Procs.cmdline(pid));
+    }
+
     /** Checks the exec monitor of a gated exec session on the container with this full id. */
     static int assertExecConmonUnderTest(String containerId) {
         List<Integer> found = new ArrayList<>();

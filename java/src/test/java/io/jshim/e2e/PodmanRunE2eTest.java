@@ -31,12 +31,13 @@ class PodmanRunE2eTest extends PodmanE2eBase {
     @Test
     void foregroundRunSeparatesStreamsAndPropagatesExitCode() throws Exception {
         PodmanCmd run = startGated("run", "fg", List.of(), "echo out-line; echo err-line >&2; exit 3");
-        assertConmonUnderTest("fg");
+        int monitor = assertConmonUnderTest("fg");
         w.openGate("fg");
         PodmanCmd.Result r = run.await(PodmanWorld.TIMEOUT_MS);
         assertEquals(3, r.rc, r::toString);
         assertEquals("out-line\n", r.out, r::toString);
         assertEquals("err-line\n", r.err, r::toString);
+        assertMonitorGone(monitor, "fg");
     }
 
     @Test
@@ -81,8 +82,9 @@ class PodmanRunE2eTest extends PodmanE2eBase {
     void timeoutKillsWithMinusOne() throws Exception {
         List<String> args = w.runArgs("run", "timeout", List.of("--timeout", "2"), "sleep", "100");
         PodmanCmd run = w.start(null, args);
-        assertConmonUnderTest("timeout");
+        int monitor = assertConmonUnderTest("timeout");
         PodmanCmd.Result r = run.await(PodmanWorld.TIMEOUT_MS);
+        assertMonitorGone(monitor, "timeout");
         assertEquals(255, r.rc, r::toString);
         assertTrue(r.millis >= 1900 && r.millis < 15_000, () -> "run --timeout 2 took " + r.millis + " ms");
         assertEquals("-1 exited", w.inspect("timeout", "{{.State.ExitCode}} {{.State.Status}}"));
@@ -119,7 +121,8 @@ class PodmanRunE2eTest extends PodmanE2eBase {
         runDetachedChecked("again", List.of(), script);
         assertEquals(1, waitExit("again"));
         PodmanCmd start = w.start("start", "-a", "again");
-        assertConmonUnderTest("again");
+        // inspect shows the first run's "exited" until podman start has begun
+        assertNewConmonUnderTest("again", new java.util.HashSet<>());
         w.openGate("again");
         PodmanCmd.Result r = start.await(PodmanWorld.TIMEOUT_MS);
         assertEquals("run-2\n", r.out, r::toString);
@@ -128,5 +131,30 @@ class PodmanRunE2eTest extends PodmanE2eBase {
         PodmanCmd.Result logs = w.podman("logs", "again").ok();
         assertEquals("run-1\nrun-2\n", logs.out, logs::toString);
         assertFalse(logs.err.contains("run-"), logs::toString);
+    }
+
+    /**
+     * Restart policy: the restarts are made by the exit command (podman container cleanup),
+     * which finds conmon only through containers.conf (spec 6.3, 11 Deployment).
+     */
+    @Test
+    void restartPolicyRestartsThroughTheConmonUnderTest() throws Exception {
+        w.podman(w.runArgs("run", "restart", List.of("-d", "--restart", "on-failure:2"),
+                PodmanWorld.gated("echo run; exit 1")).toArray(new String[0])).ok();
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int run = 1; run <= 3; run++) {
+            assertNewConmonUnderTest("restart", seen);
+            w.openGate("restart");
+        }
+        String[] last = {""};
+        assertTrue(Wait.until(30_000, () -> {
+            try {
+                last[0] = w.inspect("restart", "{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return last[0].equals("exited 1 2");
+        }), () -> "after three runs: " + last[0]);
+        assertEquals("run\nrun\nrun\n", w.podman("logs", "restart").ok().out);
     }
 }
