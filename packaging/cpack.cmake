@@ -45,7 +45,7 @@ set(CPACK_RPM_CHANGELOG_FILE "${CMAKE_CURRENT_SOURCE_DIR}/doc/rpm-changelog")
 set(CPACK_RPM_SPEC_MORE_DEFINE "%global __provides_exclude_from ^/usr/lib/jshim/.*$
 %define packager ${CPACK_PACKAGE_CONTACT}")
 list(APPEND CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
-  /usr/lib/systemd /usr/lib/systemd/system /usr/sbin
+  /usr/lib/systemd /usr/lib/systemd/system /usr/libexec /usr/sbin
   /usr/share/man /usr/share/man/man1 /usr/share/man/man8)
 
 include(CPack)

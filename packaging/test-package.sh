@@ -2,9 +2,11 @@
 # test-package.sh BUILD_DIR [DEB]: the package test (ctest label e2e).
 #
 # Makes the packages with cpack (unless DEB is given), checks the .deb with lintian and the
-# .rpm's file list, requirements and provides, unpacks the .deb into an empty temp root and
-# runs a real busybox container through the unpacked jshim and jshimd, the way conman would
-# (private runc root, private daemon socket). Needs root, runc and BUILD_DIR/test-rootfs
+# .rpm's file list (with the /usr/libexec/jshim/conmon link), requirements and provides, unpacks
+# the .deb into an empty temp root, probes conmon --version through the link and runs a real
+# busybox container through the unpacked jshim and jshimd, the way conman would (private runc
+# root, private daemon socket), with an empty environment and no --jshimd: the launcher finds
+# the unpacked jshimd next to itself. Needs root, runc and BUILD_DIR/test-rootfs
 # (the e2e-rootfs fixture). Fails, never skips.
 set -euo pipefail
 
@@ -60,9 +62,19 @@ dpkg-deb -f "$deb" Depends | grep -q 'runc' || fail ".deb Depends does not name 
 dpkg-deb -f "$deb" Depends | grep -q 'libc6' || fail ".deb Depends has no libc6 (shlibdeps)"
 lintian --fail-on error,warning "$deb" >"$tmp/lintian.log" 2>&1 || { cat "$tmp/lintian.log"; fail "lintian"; }
 rpm -qpl "$rpmfile" >"$tmp/rpm-files"
-for f in /usr/bin/jshim /usr/sbin/jshimd /usr/lib/jshim/jshimd.jar /usr/lib/jshim/libjshim-jni.so; do
+for f in /usr/bin/jshim /usr/sbin/jshimd /usr/lib/jshim/jshimd.jar /usr/lib/jshim/libjshim-jni.so \
+	/usr/libexec/jshim/conmon; do
 	grep -qx "$f" "$tmp/rpm-files" || fail "rpm -qpl does not list $f"
 done
+# conmon's name for podman and CRI-O: a relative symlink to the launcher in both packages
+# (listings go to files first: grep -q stopping early would fail the pipeline under pipefail)
+dpkg-deb -c "$deb" >"$tmp/deb-files"
+grep -qE '^l.* \./usr/libexec/jshim/conmon -> \.\./\.\./bin/jshim$' "$tmp/deb-files" \
+	|| fail "dpkg -c does not list the link /usr/libexec/jshim/conmon -> ../../bin/jshim"
+rpm -qp --qf '[%{FILENAMES} %{FILELINKTOS}\n]' "$rpmfile" >"$tmp/rpm-links"
+grep -qx '/usr/libexec/jshim/conmon \.\./\.\./bin/jshim' "$tmp/rpm-links" \
+	|| fail "the rpm's /usr/libexec/jshim/conmon is not a link to ../../bin/jshim"
+! grep -qx '/usr/libexec' "$tmp/rpm-files" || fail "the rpm owns /usr/libexec (the filesystem package's)"
 rpm -qpR "$rpmfile" >"$tmp/rpm-requires"
 grep -q 'java' "$tmp/rpm-requires" || fail "rpm -qpR names no java: $(cat "$tmp/rpm-requires")"
 grep -q 'runc' "$tmp/rpm-requires" || fail "rpm -qpR does not name runc"
@@ -83,7 +95,14 @@ out=$("$root/usr/bin/jshim" --version) || fail "jshim --version exited $?"
 grep -qF "$version" <<<"$out" || fail "jshim --version does not print $version: $out"
 out=$("$root/usr/sbin/jshimd" --version 2>&1) || fail "unpacked jshimd --version exited $?: $out"
 grep -qF "$version" <<<"$out" || fail "jshimd --version does not print $version: $out"
-say "--version ok for jshim and the relocated jshimd"
+[ "$(readlink -f "$root/usr/libexec/jshim/conmon")" = "$(readlink -f "$root/usr/bin/jshim")" ] \
+	|| fail "the unpacked /usr/libexec/jshim/conmon does not lead to /usr/bin/jshim"
+# podman's probe: ^conmon version X.Y.Z (>= 2.0.1); CRI-O's: 3rd field of stdout+stderr is semver
+out=$("$root/usr/libexec/jshim/conmon" --version 2>"$tmp/conmon-version.err") || fail "conmon --version exited $?"
+grep -qE '^conmon version [0-9]+\.[0-9]+\.[0-9]+$' <<<"$(head -n 1 <<<"$out")" \
+	|| fail "conmon --version first line is not 'conmon version X.Y.Z': $out"
+[ ! -s "$tmp/conmon-version.err" ] || fail "conmon --version wrote to stderr: $(cat "$tmp/conmon-version.err")"
+say "--version ok for jshim, the relocated jshimd and /usr/libexec/jshim/conmon ($(head -n 1 <<<"$out"))"
 
 # ---- 4. a real container through the unpacked jshim ----
 bundle=$tmp/bundle
@@ -92,14 +111,16 @@ jq --arg root "$rootfs_dir/rootfs" \
 	'.root.path = $root | .process.args = ["sh", "-c", "echo out-line; echo err-line >&2; exit 3"]' \
 	"$rootfs_dir/config.template.json" >"$bundle/config.json"
 log=$tmp/ctr.log exitfile=$tmp/ctr.exit report=$tmp/report.json
-"$root/usr/bin/jshim" \
+# An empty environment, as podman and CRI-O give their conmon, and no --jshimd: the unpacked
+# jshim must find the unpacked jshimd next to itself (<bin>/../sbin/jshimd).
+env -i "$root/usr/bin/jshim" \
 	--shimmy-pidfile "$bundle/shimmy.pid" --shimmy-log-level TRACE \
 	--runtime "$runc" "--runtime-arg='--root=$runc_root'" \
 	--bundle "$bundle" --container-id "$cid" \
 	--container-pidfile "$bundle/container.pid" --container-logfile "$log" \
 	--container-exitfile "$exitfile" --container-attachfile "$tmp/attach.sock" \
 	--stdin-once \
-	--jshimd "$root/usr/sbin/jshimd" --jshimd-socket "$tmp/sock/jshimd.sock" \
+	--jshimd-socket "$tmp/sock/jshimd.sock" \
 	--syncpipe-fd 3 3>"$report" </dev/null >"$tmp/jshim.out" 2>&1 \
 	|| { cat "$tmp/jshim.out"; fail "jshim exited $?"; }
 
@@ -108,6 +129,8 @@ for _ in $(seq 150); do [ -s "$report" ] && jq -e .kind "$report" >/dev/null 2>&
 [ -s "$report" ] && jq -e '.kind == "container_pid" and .pid > 0' "$report" >/dev/null \
 	|| fail "sync report is not container_pid: $(cat "$report")"
 say "report: $(cat "$report")"
+grep -qF "started the daemon: $root/usr/bin/../sbin/jshimd --socket $tmp/sock/jshimd.sock" "$tmp/sock/launcher.log" \
+	|| fail "the launcher did not start the unpacked jshimd: $(cat "$tmp/sock/launcher.log")"
 
 "$runc" --root "$runc_root" start "$cid" || fail "runc start"
 for _ in $(seq 100); do [ -s "$exitfile" ] && break; sleep 0.1; done
