@@ -18,6 +18,7 @@ final class ExitFile {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int TMP_ATTEMPTS = 8;
+    static final int TMP_NAME_MAX = 200;
 
     /** conmon's text: WEXITSTATUS, 128 + signal, or -1 after --timeout. */
     static String conmonText(int waitStatus, boolean timedOut) {
@@ -120,13 +121,17 @@ final class ExitFile {
         }
     }
 
-    /** {@code .<name>.<16 hex digits>.tmp} */
+    /**
+     * {@code .<name>.<16 hex digits>.tmp}, with the name cut to {@link #TMP_NAME_MAX} bytes so a
+     * long name still leaves room under NAME_MAX (255).
+     */
     static byte[] tmpName(byte[] name) {
         byte[] suffix = String.format(".%016x.tmp", RANDOM.nextLong()).getBytes(StandardCharsets.US_ASCII);
-        byte[] t = new byte[1 + name.length + suffix.length];
+        int n = Math.min(name.length, TMP_NAME_MAX);
+        byte[] t = new byte[1 + n + suffix.length];
         t[0] = '.';
-        System.arraycopy(name, 0, t, 1, name.length);
-        System.arraycopy(suffix, 0, t, 1 + name.length, suffix.length);
+        System.arraycopy(name, 0, t, 1, n);
+        System.arraycopy(suffix, 0, t, 1 + n, suffix.length);
         return t;
     }
 }

@@ -114,5 +114,7 @@ class ExitFileTest {
             assertTrue(t.matches("\\.c1\\.[0-9a-f]{16}\\.tmp"), t);
             assertTrue(seen.add(t), "repeated temp name " + t);
         }
+        byte[] longName = "x".repeat(255).getBytes(StandardCharsets.UTF_8);
+        assertTrue(ExitFile.tmpName(longName).length <= 255, "a temp for a 255-byte name fits NAME_MAX");
     }
 }
