@@ -1,0 +1,174 @@
+/* test_conmon_launch.c JSHIM: the conmon dialect's process flow up to a failed create, with
+ * a fake runtime and no daemon needed: nothing forks before the start byte, the process the
+ * manager waits for writes --conmon-pidfile and exits 0, the attach socket, ctl and winsz
+ * exist while the runtime runs (and ctl has a reader), the runtime's argv, the -1 record with
+ * its stderr (or a launcher message), the exit command, the attach socket unlinked, exit 1. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static char dir[64];
+static const char *jshim;
+
+static void put(const char *name, const char *text, mode_t mode)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+static void get(const char *name, char *buf, size_t len)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	buf[0] = '\0';
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+static bool exists(const char *name)
+{
+	char path[256];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return lstat(path, &st) == 0;
+}
+
+/* Runs jshim as podman would (sync fd 3, start fd 4) with extra args; returns the record. */
+static void run(const char *extra, const char *runtime, char *record, size_t len, int *main_rc)
+{
+	int sync[2], start[2];
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd, "%s/conmon.pid", dir);
+	unlink(cmd);
+	snprintf(cmd, sizeof cmd, "%s/exitcmd.ran", dir);
+	unlink(cmd);
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, start) == 0);
+	snprintf(cmd, sizeof cmd,
+		 "exec '%s' --api-version 1 -c cid0123456789abc -u cid0123456789abc -r %s/%s -b %s "
+		 "-p %s/pidfile -n nm --exit-dir %s/exits --full-attach -l k8s-file:%s/ctr.log "
+		 "--log-level debug --runtime-arg --root=%s/rr --conmon-pidfile %s/conmon.pid "
+		 "--exit-command %s/exitcmd --exit-command-arg one %s",
+		 jshim, dir, runtime, dir, dir, dir, dir, dir, dir, dir, extra);
+	pid_t p = fork();
+	if (p == 0) {
+		dup2(sync[1], 3);
+		dup2(start[1], 4);
+		char sock[128];
+		snprintf(sock, sizeof sock, "JSHIM_SOCKET=%s/d/s", dir);
+		putenv(sock);
+		putenv("JSHIMD=/bin/false");
+		putenv("_OCI_SYNCPIPE=3");
+		putenv("_OCI_STARTPIPE=4");
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(sync[1]);
+	close(start[1]);
+	usleep(200 * 1000);
+	int st;
+	CHECK(waitpid(p, &st, WNOHANG) == 0); /* blocked on the start byte */
+	CHECK(!exists("conmon.pid") && !exists("attach"));
+	CHECK(write(start[0], "", 1) == 1);
+	CHECK(waitpid(p, &st, 0) == p);
+	*main_rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	struct pollfd pfd = { sync[0], POLLIN, 0 };
+	CHECK(poll(&pfd, 1, 10000) == 1);
+	ssize_t n = recv(sync[0], record, len - 1, 0);
+	record[n > 0 ? n : 0] = '\0';
+	/* the monitor closes the sync socket, then runs the exit command */
+	char c;
+	CHECK(poll(&pfd, 1, 10000) == 1 && recv(sync[0], &c, 1, 0) == 0);
+	for (int i = 0; i < 100 && !exists("exitcmd.ran"); i++)
+		usleep(50 * 1000);
+	close(sync[0]);
+	close(start[0]);
+}
+
+static void test_failed_create(void)
+{
+	char record[4096], buf[1024];
+	int rc;
+	/* the fake runtime records its argv and what exists meanwhile, then fails */
+	char rt[1024];
+	snprintf(rt, sizeof rt,
+		 "#!/bin/sh\necho \"$@\" > %s/argv\n"
+		 "[ -S %s/attach ] && [ -p %s/ctl ] && [ -p %s/winsz ] && [ -f %s/ctr.log ] && echo ok > %s/seen\n"
+		 "echo 'runc create failed: boom' >&2\nexit 1\n",
+		 dir, dir, dir, dir, dir, dir);
+	put("rt", rt, 0755);
+	snprintf(rt, sizeof rt, "#!/bin/sh\necho \"$@\" > %s/exitcmd.ran\n", dir);
+	put("exitcmd", rt, 0755);
+	run("", "rt", record, sizeof record, &rc);
+	CHECK(rc == 0);
+	CHECK_STR(record, "{\"data\": -1, \"message\": \"runc create failed: boom\\n\"}\n");
+	get("argv", buf, sizeof buf);
+	snprintf(rt, sizeof rt, "--root=%s/rr create --bundle %s --pid-file %s/pidfile cid0123456789abc\n", dir, dir,
+		 dir);
+	CHECK_STR(buf, rt);
+	get("seen", buf, sizeof buf);
+	CHECK_STR(buf, "ok\n");
+	get("conmon.pid", buf, sizeof buf);
+	CHECK(atoi(buf) > 0 && strchr(buf, '\n') == NULL);
+	get("exitcmd.ran", buf, sizeof buf);
+	CHECK_STR(buf, "one\n");
+	CHECK(!exists("attach")); /* unlinked at the end */
+	CHECK(!exists("exits/cid0123456789abc")); /* a failed create writes no exit file */
+}
+
+static void test_silent_runtime_and_terminal(void)
+{
+	char record[4096];
+	int rc;
+	put("rt2", "#!/bin/sh\nexit 3\n", 0755);
+	run("", "rt2", record, sizeof record, &rc);
+	CHECK(strncmp(record, "{\"data\": -1, \"message\": \"jshim: ", 32) == 0);
+	CHECK(strstr(record, "Runtime Exited with code 3.") != NULL);
+	CHECK(exists("exitcmd.ran"));
+	run("-t", "rt", record, sizeof record, &rc);
+	CHECK_STR(record, "{\"data\": -1, \"message\": \"jshim: terminal (-t) is not supported yet\"}\n");
+	CHECK(exists("exitcmd.ran")); /* the exit command runs after every failed create */
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: test_conmon_launch JSHIM\n");
+		return 2;
+	}
+	jshim = argv[1];
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(dir, sizeof dir, "/tmp/jshim-test-conmon-XXXXXX");
+	CHECK(mkdtemp(dir) != NULL);
+	char sub[128];
+	snprintf(sub, sizeof sub, "%s/exits", dir);
+	mkdir(sub, 0700);
+	test_failed_create();
+	test_silent_runtime_and_terminal();
+	snprintf(sub, sizeof sub, "rm -rf '%s'", dir);
+	if (check_failures == 0 && system(sub) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	return check_result("test_conmon_launch");
+}
