@@ -113,11 +113,9 @@ final class Container {
         return journald;
     }
 
-    /** The journald writer over the daemon's duplicate of the socket (closed by release()). */
+    /** The journald writer over the daemon's duplicate of the socket (closed by release(), not by it). */
     private Journald newJournald(int fd) {
-        // TODO(jcore): new JournaldWriter(fd, id(), hello.name(), hello.logTag()) once it is committed
-        Daemon.LOG.warn("{}: journald logging is not wired yet; fd {} is only held", id(), fd);
-        return null;
+        return new JournaldWriter(fd, id(), hello.name(), hello.logTag());
     }
 
     AttachServer attach() {

@@ -415,4 +415,30 @@ class DaemonV2Test {
             assertEquals("2", Files.readString(exits.resolve("b")));
         }
     }
+
+    @Test
+    void journaldGetsAnEntryPerLineAndThePartialOneBeforeTheExitFile() throws Exception {
+        try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = launcher(d, "j1", false)) {
+            int[] dgram = new int[2];
+            Errno.check(Native.socketpair(2 /* SOCK_DGRAM */, dgram), "socketpair", "journald");
+            l.journald = dgram[0];
+            try {
+                Errno.check(Native.setNonBlocking(dgram[1], true), "fcntl", "journal end");
+                l.hello2(Protocol.HELLO_LOG_JOURNALD, Protocol.STATE_RUNNING, Exit.NONE, 0, K8S_FILE, CODE, 0, "",
+                        "j1");
+                ready(l);
+                FakeLauncher.writeAll(l.out[1], "line\nfrag");
+                String first = new String(record(dgram[1], 2000), StandardCharsets.ISO_8859_1);
+                assertTrue(first.contains("CONTAINER_ID_FULL=j1\n") && first.contains("line\n")
+                        && first.contains("PRIORITY=6\n") && !first.contains("frag"), first);
+                l.exited2(new Exit(0, 0, 1));
+                done(l);
+                String last = new String(record(dgram[1], 2000), StandardCharsets.ISO_8859_1);
+                assertTrue(last.contains("frag") && last.contains("CONTAINER_PARTIAL_MESSAGE=true\n"), last);
+                assertEquals(List.of(), names(logs), "journald only: no log file");
+            } finally {
+                Native.close(dgram[1]);
+            }
+        }
+    }
 }
