@@ -8,7 +8,6 @@ import io.jshim.protocol.Hello;
 import io.jshim.protocol.Messages;
 import io.jshim.protocol.Protocol;
 import java.nio.ByteBuffer;
-import java.time.Instant;
 
 /**
  * What the daemon does for one container (one launcher), on the loop thread:
@@ -135,6 +134,10 @@ final class Container {
             return;
         } catch (NativeIoException e) {
             fail(e.errno(), e.getMessage());
+            return;
+        } catch (RuntimeException e) { // a bug: this container fails, the daemon and the others go on
+            Daemon.LOG.error("{}: setting up failed", id(), e);
+            fail(5 /* EIO */, "internal error: " + e);
             return;
         }
         if (state == State.DONE) {
@@ -269,19 +272,6 @@ final class Container {
         log.replace(size -> journal.commit(size, pumps[0].done(), pumps[1].done()));
     }
 
-    private String exitText() {
-        long ns = exit.timeNs();
-        if (version == 1 || ns == 0) {
-            Instant now = Instant.now(); // v1 sends no time: when the file is written
-            ns = now.getEpochSecond() * 1_000_000_000L + now.getNano();
-        }
-        if (version == 2 && hello.exitFormat() == Protocol.EXIT_CONMON_CODE) {
-            return ExitFile.conmonText(exit.waitStatus(), exit.timedOut());
-        }
-        return ExitFile.text(exit.waitStatus(), Math.floorDiv(ns, 1_000_000_000L),
-                (int) Math.floorMod(ns, 1_000_000_000L));
-    }
-
     private String exitWhat() {
         return version == 1 ? hello.exitPath() : "exit file " + LogFile.text(hello.exitName());
     }
@@ -297,7 +287,7 @@ final class Container {
             finish();
             return;
         }
-        String text = exitText();
+        String text = ExitFile.text(hello, exit);
         try {
             if (version == 1) {
                 ExitFile.write(hello.exitPath(), text);

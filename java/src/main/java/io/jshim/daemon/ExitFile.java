@@ -3,9 +3,13 @@ package io.jshim.daemon;
 import io.jshim.nativeio.Errno;
 import io.jshim.nativeio.Native;
 import io.jshim.nativeio.NativeIoException;
+import io.jshim.protocol.Exited;
+import io.jshim.protocol.Hello;
+import io.jshim.protocol.Protocol;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Instant;
 
 /**
  * The exit file, written to a temp file and renamed over the name: shimmy's JSON object or
@@ -19,6 +23,22 @@ final class ExitFile {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int TMP_ATTEMPTS = 8;
     static final int TMP_NAME_MAX = 200;
+
+    /**
+     * The exit file's text for this launcher: conmon's code (v2 JSHIM_EXIT_CONMON_CODE) or
+     * shimmy's JSON stamped with the reap time (v2), or with now (v1 sends no time).
+     */
+    static String text(Hello hello, Exited exit) {
+        if (hello.version() == 2 && hello.exitFormat() == Protocol.EXIT_CONMON_CODE) {
+            return conmonText(exit.waitStatus(), exit.timedOut());
+        }
+        long ns = exit.timeNs();
+        if (hello.version() == 1 || ns == 0) {
+            Instant now = Instant.now();
+            ns = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        }
+        return text(exit.waitStatus(), Math.floorDiv(ns, 1_000_000_000L), (int) Math.floorMod(ns, 1_000_000_000L));
+    }
 
     /** conmon's text: WEXITSTATUS, 128 + signal, or -1 after --timeout. */
     static String conmonText(int waitStatus, boolean timedOut) {
