@@ -79,7 +79,7 @@ class PodmanAttachExecE2eTest extends PodmanE2eBase {
         String id = execTarget("ex1");
         PodmanCmd exec = w.start("exec", "ex1", "sh", "-c",
                 "while [ ! -e /gate/go ]; do sleep 0.02; done; rm /gate/go; echo exec-out; echo exec-err >&2; exit 4");
-        int monitor = assertExecConmonUnderTest(id);
+        int monitor = assertExecConmonUnderTest(id, exec);
         w.openGate("ex1");
         PodmanCmd.Result r = exec.await(PodmanWorld.TIMEOUT_MS);
         assertMonitorGone(monitor, "exec in ex1");
@@ -97,7 +97,7 @@ class PodmanAttachExecE2eTest extends PodmanE2eBase {
         String id = execTarget("ex2");
         PodmanCmd exec = w.start("abc\n".getBytes(StandardCharsets.UTF_8), List.of("exec", "-i", "ex2", "sh", "-c",
                 "while [ ! -e /gate/go ]; do sleep 0.02; done; rm /gate/go; read x; echo got-$x; read y || echo eof"));
-        assertExecConmonUnderTest(id);
+        assertExecConmonUnderTest(id, exec);
         w.openGate("ex2");
         PodmanCmd.Result r = exec.await(PodmanWorld.TIMEOUT_MS);
         assertEquals(0, r.rc, r::toString);
@@ -112,7 +112,7 @@ class PodmanAttachExecE2eTest extends PodmanE2eBase {
                 "while [ ! -e /gate/go ]; do sleep 0.02; done; rm /gate/go; echo detached > /gate/exec-d");
         assertEquals(0, r.rc, r::toString);
         assertTrue(r.out.trim().matches("[0-9a-f]{64}"), () -> "exec -d prints the session id: " + r);
-        assertExecConmonUnderTest(id);
+        assertExecConmonUnderTest(id, null);
         w.openGate("ex3");
         Path marker = w.gateDir("ex3").resolve("exec-d");
         assertTrue(Wait.until(20_000, () -> Files.exists(marker) && read(marker).equals("detached\n")),

@@ -40,9 +40,18 @@ abstract class PodmanE2eBase {
      * State.ConmonPid is the conmon under test. Returns that pid.
      */
     static int assertConmonUnderTest(String name) throws IOException {
+        return assertConmonUnderTest(name, null);
+    }
+
+    /** As above; fails at once with podman's output if podman (run/start) exits first. */
+    static int assertConmonUnderTest(String name, PodmanCmd podman) throws IOException {
         long end = System.nanoTime() + 30_000_000_000L;
         String last = "";
         while (System.nanoTime() < end) {
+            if (podman != null && !podman.alive()) {
+                PodmanCmd.Result r = podman.await(5_000);
+                throw new AssertionError("podman exited before " + name + " ran under a monitor: " + r);
+            }
             PodmanCmd.Result r = w.podman("inspect", "--format", "{{.State.Status}} {{.State.ConmonPid}}", name);
             last = r.toString();
             if (r.rc == 0) {
@@ -64,10 +73,15 @@ abstract class PodmanE2eBase {
      * Waits until the named container runs under a monitor that is not in seen (a restart),
      * tolerating the stopped states in between; checks that monitor's exe and adds it to seen.
      */
-    static int assertNewConmonUnderTest(String name, java.util.Set<Integer> seen) throws IOException {
+    static int assertNewConmonUnderTest(String name, java.util.Set<Integer> seen, PodmanCmd podman)
+            throws IOException {
         long end = System.nanoTime() + 30_000_000_000L;
         String last = "";
         while (System.nanoTime() < end) {
+            if (podman != null && !podman.alive()) {
+                throw new AssertionError("podman exited before " + name + " ran under a new monitor: "
+                        + podman.await(5_000));
+            }
             PodmanCmd.Result r = w.podman("inspect", "--format", "{{.State.Status}} {{.State.ConmonPid}}", name);
             last = r.toString();
             String[] f = r.out.trim().split(" ");
@@ -91,9 +105,12 @@ abstract class PodmanE2eBase {
     }
 
     /** Checks the exec monitor of a gated exec session on the container with this full id. */
-    static int assertExecConmonUnderTest(String containerId) {
+    static int assertExecConmonUnderTest(String containerId, PodmanCmd podman) {
         List<Integer> found = new ArrayList<>();
         assertTrue(Wait.until(30_000, () -> {
+            if (podman != null && !podman.alive()) {
+                throw new AssertionError("podman exited before its exec monitor was seen: " + podman.await(5_000));
+            }
             found.clear();
             for (int pid : w.ownedProcesses()) {
                 String cmd = Procs.cmdline(pid);

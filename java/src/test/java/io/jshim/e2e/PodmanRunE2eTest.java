@@ -31,7 +31,7 @@ class PodmanRunE2eTest extends PodmanE2eBase {
     @Test
     void foregroundRunSeparatesStreamsAndPropagatesExitCode() throws Exception {
         PodmanCmd run = startGated("run", "fg", List.of(), "echo out-line; echo err-line >&2; exit 3");
-        int monitor = assertConmonUnderTest("fg");
+        int monitor = assertConmonUnderTest("fg", run);
         w.openGate("fg");
         PodmanCmd.Result r = run.await(PodmanWorld.TIMEOUT_MS);
         assertEquals(3, r.rc, r::toString);
@@ -70,7 +70,7 @@ class PodmanRunE2eTest extends PodmanE2eBase {
     void pipedStdinWithRunI() throws Exception {
         PodmanCmd run = w.start("hello\n".getBytes(), w.runArgs("run", "stdin", List.of("-i"),
                 PodmanWorld.gated("read x; echo got-$x; read y || echo eof")));
-        assertConmonUnderTest("stdin");
+        assertConmonUnderTest("stdin", run);
         w.openGate("stdin");
         PodmanCmd.Result r = run.await(PodmanWorld.TIMEOUT_MS);
         assertEquals(0, r.rc, r::toString);
@@ -82,7 +82,7 @@ class PodmanRunE2eTest extends PodmanE2eBase {
     void timeoutKillsWithMinusOne() throws Exception {
         List<String> args = w.runArgs("run", "timeout", List.of("--timeout", "2"), "sleep", "100");
         PodmanCmd run = w.start(null, args);
-        int monitor = assertConmonUnderTest("timeout");
+        int monitor = assertConmonUnderTest("timeout", run);
         PodmanCmd.Result r = run.await(PodmanWorld.TIMEOUT_MS);
         assertMonitorGone(monitor, "timeout");
         assertEquals(255, r.rc, r::toString);
@@ -122,7 +122,7 @@ class PodmanRunE2eTest extends PodmanE2eBase {
         assertEquals(1, waitExit("again"));
         PodmanCmd start = w.start("start", "-a", "again");
         // inspect shows the first run's "exited" until podman start has begun
-        assertNewConmonUnderTest("again", new java.util.HashSet<>());
+        assertNewConmonUnderTest("again", new java.util.HashSet<>(), start);
         w.openGate("again");
         PodmanCmd.Result r = start.await(PodmanWorld.TIMEOUT_MS);
         assertEquals("run-2\n", r.out, r::toString);
@@ -143,7 +143,7 @@ class PodmanRunE2eTest extends PodmanE2eBase {
                 PodmanWorld.gated("echo run; exit 1")).toArray(new String[0])).ok();
         java.util.Set<Integer> seen = new java.util.HashSet<>();
         for (int run = 1; run <= 3; run++) {
-            assertNewConmonUnderTest("restart", seen);
+            assertNewConmonUnderTest("restart", seen, null);
             w.openGate("restart");
         }
         String[] last = {""};

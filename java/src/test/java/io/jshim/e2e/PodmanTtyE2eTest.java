@@ -20,7 +20,7 @@ class PodmanTtyE2eTest extends PodmanE2eBase {
     @Test
     void runWithTty() throws Exception {
         PodmanCmd run = startGated("run", "tty", List.of("-t"), "tty; echo err-line >&2; exit 4");
-        int monitor = assertConmonUnderTest("tty");
+        int monitor = assertConmonUnderTest("tty", run);
         w.openGate("tty");
         PodmanCmd.Result r = run.await(PodmanWorld.TIMEOUT_MS);
         assertEquals(4, r.rc, r::toString);
@@ -54,7 +54,7 @@ class PodmanTtyE2eTest extends PodmanE2eBase {
         assertConmonUnderTest("ttyx");
         PodmanCmd exec = w.start("exec", "-t", "ttyx", "sh", "-c",
                 "while [ ! -e /gate/go ]; do sleep 0.02; done; rm /gate/go; tty; echo exec-err >&2; exit 6");
-        int monitor = assertExecConmonUnderTest(id);
+        int monitor = assertExecConmonUnderTest(id, exec);
         w.openGate("ttyx");
         PodmanCmd.Result r = exec.await(PodmanWorld.TIMEOUT_MS);
         assertEquals(6, r.rc, r::toString);
