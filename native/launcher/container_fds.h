@@ -25,6 +25,7 @@ struct jshim_container_fds {
 	const char *attach_name;
 	char attach_link[PATH_MAX]; /* CRI-O mode: <socket-dir>/<cuuid> symlink, removed at the end */
 	char attach_path[PATH_MAX]; /* the path bound (kept so attach_name can point into it) */
+	char exit_tmp[PATH_MAX];    /* ExecSync (no --exit-dir): private exit dir, removed at the end */
 };
 
 void jshim_container_fds_init(struct jshim_container_fds *f);

@@ -97,6 +97,8 @@ static int in_place(const char *pidfile, const char *flag, int *orig_stdio)
 	}
 	if (stdio_to_devnull() < 0)
 		exit(1);
+	if (setsid() < 0) /* EPERM when the manager made us a group leader: stay in its session */
+		errno = 0;
 	return 0;
 }
 

@@ -23,13 +23,30 @@ static bool is_conmon(const struct jshim_config *cfg)
 static int open_exit_dir(const struct jshim_config *cfg, struct jshim_container_fds *f, char *why,
 			 size_t len)
 {
-	if (cfg->exit_path == NULL) {
+	const char *path = cfg->exit_path;
+	if (path == NULL && is_conmon(cfg) && cfg->exec) {
+		/* CRI-O's ExecSync has no exit dir; the daemon still needs one: a private one */
+		char dir[PATH_MAX];
+		errno = 0;
+		if (jshim_dirname(cfg->daemon_socket, dir, sizeof dir) < 0 || jshim_ensure_dir(dir, 0700) < 0 ||
+		    snprintf(f->exit_tmp, sizeof f->exit_tmp, "%s/execsync-XXXXXX", dir) >= (int)sizeof f->exit_tmp ||
+		    mkdtemp(f->exit_tmp) == NULL) {
+			int e = errno ? errno : ENAMETOOLONG;
+			snprintf(why, len, "create a private exit directory in %s: %s", dir, strerror(e));
+			f->exit_tmp[0] = '\0';
+			return -e;
+		}
+		size_t n = strlen(f->exit_tmp);
+		snprintf(f->exit_tmp + n, sizeof f->exit_tmp - n, "/%s", cfg->container_id);
+		path = f->exit_tmp;
+	}
+	if (path == NULL) {
 		snprintf(why, len, "no --exit-dir: jshim writes the exit status only to <exit-dir>/<cid>");
 		return -EINVAL;
 	}
-	int fd = jshim_open_parent(cfg->exit_path, &f->exit_name);
+	int fd = jshim_open_parent(path, &f->exit_name);
 	if (fd < 0) {
-		snprintf(why, len, "open the exit file's directory (%s): %s", cfg->exit_path, strerror(-fd));
+		snprintf(why, len, "open the exit file's directory (%s): %s", path, strerror(-fd));
 		return fd;
 	}
 	f->fd[JSHIM_CFD_EXIT_DIR] = fd;
@@ -157,4 +174,13 @@ void jshim_fds_finish(const struct jshim_config *cfg, struct jshim_container_fds
 		log_warn("unlinkat attach socket %s: %s", f->attach_path, strerror(errno));
 	if (f->attach_link[0] != '\0' && unlink(f->attach_link) < 0 && errno != ENOENT)
 		log_warn("unlink attach symlink %s: %s", f->attach_link, strerror(errno));
+	if (f->exit_tmp[0] != '\0') {
+		if (f->fd[JSHIM_CFD_EXIT_DIR] >= 0 && f->exit_name != NULL)
+			unlinkat(f->fd[JSHIM_CFD_EXIT_DIR], f->exit_name, 0);
+		char *slash = strrchr(f->exit_tmp, '/');
+		*slash = '\0';
+		if (rmdir(f->exit_tmp) < 0)
+			log_warn("rmdir %s: %s", f->exit_tmp, strerror(errno));
+		f->exit_tmp[0] = '\0';
+	}
 }

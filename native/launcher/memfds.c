@@ -14,7 +14,7 @@ void jshim_container_fds_init(struct jshim_container_fds *f)
 	for (int i = 0; i < JSHIM_NFDS; i++)
 		f->fd[i] = -1;
 	f->exit_name = f->log_name = f->attach_name = NULL;
-	f->attach_link[0] = f->attach_path[0] = '\0';
+	f->attach_link[0] = f->attach_path[0] = f->exit_tmp[0] = '\0';
 }
 
 void jshim_container_fds_close(struct jshim_container_fds *f)

@@ -103,10 +103,6 @@ static int conmon_prepare(struct jshim_mon *m, char *why, size_t len)
 		snprintf(why, len, "terminal (-t) is not supported yet");
 		return -ENOTSUP;
 	}
-	if (cfg->exec && !cfg->exec_attach) {
-		snprintf(why, len, "exec without --exec-attach (CRI-O ExecSync) is not supported yet");
-		return -ENOTSUP;
-	}
 	if (cfg->exec_attach && cfg->attach_pipe_fd >= 0) {
 		/* the attach socket, ctl and winsz exist: the manager may connect */
 		r = jshim_sync_send(cfg->attach_pipe_fd, jshim_sync_key(cfg->api_version), 0, NULL, 0);

@@ -14,12 +14,18 @@ static bool conmon(const struct jshim_mon *m)
 	return m->cfg->dialect == JSHIM_DIALECT_CONMON;
 }
 
+/* CRI-O's ExecSync (API 0 exec) reads one {"exit_code": N} record and nothing else. */
+static bool exec_sync(const struct jshim_mon *m)
+{
+	return m->cfg->exec && m->cfg->api_version == 0;
+}
+
 /* One conmon record; closes the fd unless keep (exec keeps it for the exit status). */
 static void conmon_send(struct jshim_mon *m, int64_t value, const char *msg, size_t len, bool keep)
 {
 	if (m->sync_fd < 0)
 		return;
-	const char *key = jshim_sync_key(m->cfg->api_version);
+	const char *key = exec_sync(m) ? "exit_code" : jshim_sync_key(m->cfg->api_version);
 	int r = jshim_sync_send(m->sync_fd, key, value, msg, len);
 	if (r == -EPIPE)
 		log_warn("sync fd %d: the manager is gone (EPIPE); serving anyway", m->sync_fd);
@@ -41,7 +47,8 @@ static void shimmy_failure(struct jshim_mon *m, const char *status, const char *
 void jshim_report_created(struct jshim_mon *m)
 {
 	if (conmon(m)) {
-		conmon_send(m, m->container_pid, NULL, 0, m->cfg->exec);
+		if (!exec_sync(m)) /* ExecSync: no pid first, the one record is the exit code */
+			conmon_send(m, m->container_pid, NULL, 0, m->cfg->exec);
 		return;
 	}
 	struct jshim_buf b = { 0 };

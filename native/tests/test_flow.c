@@ -182,22 +182,49 @@ static void test_conmon_reports(void)
 	CHECK_STR(buf, "{\"data\": -1, \"message\": \"oops\\n\"}\n");
 	close(sp[1]);
 
-	/* exec, API 0: the pid, then the exit status on the same fd */
-	cfg.api_version = 0;
+	/* exec, API 1 (podman): the pid, then the exit status on the same fd */
 	cfg.exec = true;
 	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
 	m.sync_fd = sp[0];
 	m.container_pid = 4242;
 	jshim_report_created(&m);
 	recv_str(sp[1], buf, sizeof buf);
-	CHECK_STR(buf, "{\"pid\": 4242}\n");
+	CHECK_STR(buf, "{\"data\": 4242}\n");
 	CHECK(m.sync_fd == sp[0]);
 	m.wait_status = 4 << 8;
 	jshim_report_exec_exit(&m);
 	recv_str(sp[1], buf, sizeof buf);
-	CHECK_STR(buf, "{\"pid\": 4}\n");
+	CHECK_STR(buf, "{\"data\": 4}\n");
 	CHECK(m.sync_fd == -1);
 	close(sp[1]);
+
+	/* exec, API 0 (CRI-O ExecSync): no pid, one {"exit_code": N} record */
+	cfg.api_version = 0;
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
+	m.sync_fd = sp[0];
+	jshim_report_created(&m);
+	recv_str(sp[1], buf, sizeof buf);
+	CHECK_STR(buf, "");
+	CHECK(m.sync_fd == sp[0]);
+	m.wait_status = SIGKILL;
+	jshim_report_exec_exit(&m);
+	recv_str(sp[1], buf, sizeof buf);
+	CHECK_STR(buf, "{\"exit_code\": 137}\n");
+	close(sp[1]);
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
+	m.sync_fd = sp[0];
+	jshim_report_runtime_failure(&m, "Runtime Exited with code 1.", "bad", 3);
+	recv_str(sp[1], buf, sizeof buf);
+	CHECK_STR(buf, "{\"exit_code\": -1, \"message\": \"bad\"}\n");
+	close(sp[1]);
+	m.timed_out = true;
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
+	m.sync_fd = sp[0];
+	jshim_report_exec_exit(&m);
+	recv_str(sp[1], buf, sizeof buf);
+	CHECK_STR(buf, "{\"exit_code\": -1, \"message\": \"command timed out\"}\n");
+	close(sp[1]);
+	m.timed_out = false;
 
 	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
 	m.sync_fd = sp[0];
