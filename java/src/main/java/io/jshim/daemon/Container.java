@@ -264,12 +264,18 @@ final class Container {
         replaceLog();
     }
 
-    /**
-     * Replaces the log now. Callers have no formatted record pending (records written and
-     * committed, or not yet counted in a pump's offset), so size 0 with the offsets is exact.
-     */
+    /** Replaces the log now (REOPEN_LOG: between pumps, so nothing formatted is pending). */
     void replaceLog() {
         log.replace(size -> journal.commit(size, pumps[0].done(), pumps[1].done()));
+    }
+
+    /**
+     * Replaces the log from inside a pump: {@code doneOffset} is that stream's spool offset up
+     * to which the output is in the log (the old one), so size 0 with it is exact.
+     */
+    void replaceLog(int stream, long doneOffset) {
+        log.replace(size -> journal.commit(size, stream == LogFormat.STDOUT ? doneOffset : pumps[0].done(),
+                stream == LogFormat.STDERR ? doneOffset : pumps[1].done()));
     }
 
     private String exitWhat() {

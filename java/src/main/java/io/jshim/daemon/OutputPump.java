@@ -119,19 +119,12 @@ final class OutputPump implements EventLoop.Handler {
                 break;
             }
             if (log != null) {
-                if (sizeMax > 0 && s.logRecords.size() > 0) {
-                    // every pending record is counted in done: write and commit them, so a
-                    // replacement below never has a record of an earlier chunk pending
-                    log.write(s.logRecords);
-                    container.commit();
-                }
                 Instant now = Instant.now();
-                container.logFormat().format(s.chunk, 0, n, stream, now.getEpochSecond(), now.getNano(),
-                        s.logRecords);
-                if (sizeMax > 0 && log.sinceOpen() > 0 && log.sinceOpen() + s.logRecords.size() > sizeMax) {
-                    // this chunk's records are not counted in done yet: commit 0 with the offsets
-                    // before it, rename, then they go to the fresh file
-                    container.replaceLog();
+                if (sizeMax > 0) {
+                    logLines(s, log, n, sizeMax, now);
+                } else {
+                    container.logFormat().format(s.chunk, 0, n, stream, now.getEpochSecond(), now.getNano(),
+                            s.logRecords);
                 }
             }
             if (attach != null && attach.clientCount() > 0) {
@@ -163,6 +156,32 @@ final class OutputPump implements EventLoop.Handler {
                 continuationQueued = false;
                 pump(BUDGET);
             });
+        }
+    }
+
+    /**
+     * --log-size-max (conmon's semantics, per record): the chunk s.chunk[0..n) is formatted one
+     * line at a time (both formats split at every newline and carry nothing over, so the records
+     * are the same), and before a line's records would take the bytes written since the last
+     * (re)open past the limit, the log is replaced. The replacement commits log size 0 with this
+     * stream's offset at the start of that line: the earlier lines went to the discarded file,
+     * the line itself is not counted yet, and nothing formatted is pending.
+     */
+    private void logLines(Scratch s, LogFile log, int n, long sizeMax, Instant now) {
+        if (s.logRecords.size() > 0) {
+            log.write(s.logRecords); // records of earlier chunks, counted in done
+            container.commit();
+        }
+        for (int off = 0; off < n; ) {
+            int nl = ShimmyLogFormat.indexOfNewline(s.chunk, off, n);
+            int end = nl < n ? nl + 1 : n;
+            container.logFormat().format(s.chunk, off, end - off, stream, now.getEpochSecond(), now.getNano(),
+                    s.logRecords);
+            if (log.sinceOpen() > 0 && log.sinceOpen() + s.logRecords.size() > sizeMax) {
+                container.replaceLog(stream, done + off);
+            }
+            log.write(s.logRecords);
+            off = end;
         }
     }
 

@@ -261,6 +261,30 @@ class DaemonV2Test {
     }
 
     @Test
+    void logSizeMaxCountsRecordsNotChunks() throws Exception {
+        try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = launcher(d, "m2", false)) {
+            l.hello2(LOG, Protocol.STATE_RUNNING, Exit.NONE, 1000, K8S_FILE, CODE, 0, "ctr.log", "m2");
+            ready(l);
+            Path log = logs.resolve("ctr.log");
+            StringBuilder seq = new StringBuilder();
+            for (int i = 1; i <= 200; i++) {
+                seq.append(i).append('\n');
+            }
+            FakeLauncher.writeAll(l.out[1], seq.toString()); // one chunk, as `seq 1 200` writes it
+            l.exited2(new Exit(0, 0, 1));
+            done(l);
+            assertTrue(Files.size(log) <= 1000, "log of " + Files.size(log) + " bytes");
+            assertEquals(Files.size(log), l.committed(0));
+            List<String> r = records(log);
+            assertTrue(r.size() > 10, r.toString());
+            for (int k = 0; k < r.size(); k++) {
+                assertEquals("stdout F " + (201 - r.size() + k), r.get(k), "the newest lines, in order");
+            }
+            assertEquals(List.of("ctr.log"), names(logs));
+        }
+    }
+
+    @Test
     void reopenLogStartsAnEmptyFile() throws Exception {
         try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = launcher(d, "r1", false)) {
             Files.writeString(logs.resolve("ctr.log.tmp"), "stale"); // a daemon killed mid-replacement
