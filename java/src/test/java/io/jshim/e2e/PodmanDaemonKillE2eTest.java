@@ -92,4 +92,41 @@ class PodmanDaemonKillE2eTest extends PodmanE2eBase {
             return 0;
         }
     }
+
+    /**
+     * jshimd killed while a foreground podman run is attached: the exit code and podman logs
+     * stay right; the attached stdout may end early (the attach connection dies with the
+     * daemon) but never repeats or reorders a line.
+     */
+    @Test
+    void killJshimdDuringForegroundRun() throws Exception {
+        if (w.validation) {
+            System.err.println("podman e2e: SKIPPED killJshimdDuringForegroundRun: jshim-only, "
+                    + "there is no jshimd in validation mode (" + w.mode() + ")");
+            Assumptions.abort("jshim-only test, validation mode");
+        }
+        String script = "for b in $(seq 0 " + (BATCHES - 1) + "); do seq $((b*" + PER_BATCH + "+1)) $((b*"
+                + PER_BATCH + "+" + PER_BATCH + ")); sleep 0.05; done; exit 21";
+        PodmanCmd run = startGated("run", "fgkill", List.of(), script);
+        assertConmonUnderTest("fgkill", run);
+        List<Integer> daemons = w.daemons();
+        assertEquals(1, daemons.size(), () -> "jshimd processes of this world: " + daemons);
+        w.openGate("fgkill");
+        assertTrue(Wait.until(20_000, () -> run.outSoFar().length() > 100_000),
+                "podman run showed less than 100 kB within 20 s");
+        killDaemon(daemons.get(0));
+        PodmanCmd.Result r = run.await(120_000);
+        assertEquals(21, r.rc, r::toString);
+        List<String> out = lines(r.out);
+        System.err.println("podman e2e: killJshimdDuringForegroundRun: podman run's stdout had " + out.size()
+                + " of " + BATCHES * PER_BATCH + " lines");
+        for (int i = 0; i < out.size(); i++) {
+            String want = String.valueOf(i + 1);
+            int at = i;
+            assertEquals(want, out.get(i), () -> "podman run stdout line " + (at + 1) + " (in order, no repeats)");
+        }
+        PodmanCmd.Result logs = w.podman("logs", "fgkill").ok();
+        PodmanLogsE2eTest.assertSeq(lines(logs.out), "", BATCHES * PER_BATCH, "podman logs fgkill");
+        assertEquals("21 exited", w.inspect("fgkill", "{{.State.ExitCode}} {{.State.Status}}"));
+    }
 }
