@@ -152,6 +152,69 @@ static void test_silent_runtime_and_terminal(void)
 	CHECK(exists("exitcmd.ran")); /* the exit command runs after every failed create */
 }
 
+/* podman exec: {"data": 0} on the attach pipe once attach/ctl/winsz exist, and the runtime
+ * runs only after the second start byte */
+static void test_exec_attach(void)
+{
+	int sync[2], start[2], att[2];
+	char cmd[2048], rec[4096], buf[1024];
+	snprintf(buf, sizeof buf,
+		 "#!/bin/sh\necho \"$@\" > %s/argv\necho 'exec failed: nope' >&2\nexit 1\n", dir);
+	put("rt3", buf, 0755);
+	snprintf(cmd, sizeof cmd, "%s/argv", dir);
+	unlink(cmd);
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, start) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, att) == 0);
+	snprintf(cmd, sizeof cmd,
+		 "exec '%s' --api-version 1 -c cid0123456789abc -u sid0123456789abc -r %s/rt3 -b %s "
+		 "-p %s/exec_pid -n nm --exit-dir %s/exits --full-attach -l none --log-level debug "
+		 "-i -e --exec-attach --exec-process-spec %s/spec --exit-command %s/exitcmd",
+		 jshim, dir, dir, dir, dir, dir, dir);
+	pid_t p = fork();
+	if (p == 0) {
+		dup2(sync[1], 3);
+		dup2(start[1], 4);
+		dup2(att[1], 5);
+		char sock[128];
+		snprintf(sock, sizeof sock, "JSHIM_SOCKET=%s/d/s", dir);
+		putenv(sock);
+		putenv("JSHIMD=/bin/false");
+		putenv("_OCI_SYNCPIPE=3");
+		putenv("_OCI_STARTPIPE=4");
+		putenv("_OCI_ATTACHPIPE=5");
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(sync[1]);
+	close(start[1]);
+	close(att[1]);
+	int st;
+	CHECK(write(start[0], "", 1) == 1);
+	CHECK(waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct pollfd pfd = { att[0], POLLIN, 0 };
+	CHECK(poll(&pfd, 1, 10000) == 1);
+	ssize_t n = recv(att[0], rec, sizeof rec - 1, 0);
+	rec[n > 0 ? n : 0] = '\0';
+	CHECK_STR(rec, "{\"data\": 0}\n");
+	CHECK(exists("attach") && exists("ctl") && exists("winsz"));
+	usleep(300 * 1000);
+	CHECK(!exists("argv")); /* the runtime waits for the second start byte */
+	CHECK(write(start[0], "", 1) == 1);
+	pfd.fd = sync[0];
+	CHECK(poll(&pfd, 1, 10000) == 1);
+	n = recv(sync[0], rec, sizeof rec - 1, 0);
+	rec[n > 0 ? n : 0] = '\0';
+	CHECK_STR(rec, "{\"data\": -1, \"message\": \"exec failed: nope\\n\"}\n");
+	get("argv", buf, sizeof buf);
+	snprintf(cmd, sizeof cmd, "exec --pid-file %s/exec_pid --process %s/spec --detach cid0123456789abc\n",
+		 dir, dir);
+	CHECK_STR(buf, cmd);
+	close(sync[0]);
+	close(start[0]);
+	close(att[0]);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -167,6 +230,7 @@ int main(int argc, char **argv)
 	mkdir(sub, 0700);
 	test_failed_create();
 	test_silent_runtime_and_terminal();
+	test_exec_attach();
 	snprintf(sub, sizeof sub, "rm -rf '%s'", dir);
 	if (check_failures == 0 && system(sub) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
