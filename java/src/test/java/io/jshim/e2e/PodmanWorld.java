@@ -83,6 +83,15 @@ final class PodmanWorld implements AutoCloseable {
     PodmanCmd start(byte[] input, List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>(globals());
         cmd.addAll(args);
+        return startRaw(input, cmd);
+    }
+
+    /** Starts any command line in the world's cwd and environment (e.g. sh wrapping podman). */
+    PodmanCmd startRaw(List<String> cmd) throws IOException {
+        return startRaw(null, cmd);
+    }
+
+    private PodmanCmd startRaw(byte[] input, List<String> cmd) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.directory(cwd.toFile());
         pb.environment().put("CONTAINERS_CONF", conf.toString());
