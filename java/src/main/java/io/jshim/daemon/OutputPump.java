@@ -160,10 +160,11 @@ final class OutputPump implements EventLoop.Handler {
     }
 
     /**
-     * --log-size-max (conmon's semantics, per record): the chunk s.chunk[0..n) is formatted one
-     * line at a time (both formats split at every newline and carry nothing over, so the records
-     * are the same), and before a line's records would take the bytes written since the last
-     * (re)open past the limit, the log is replaced. The replacement commits log size 0 with this
+     * --log-size-max (conmon's semantics, per record). Records of earlier chunks are written
+     * first. If the chunk s.chunk[0..n) does not fit whole, it is formatted again one line at a
+     * time (both formats split at every newline and carry nothing over, so the records are the
+     * same), and before a line's records would take the bytes written since the last (re)open
+     * past the limit, the log is replaced. The replacement commits log size 0 with this
      * stream's offset at the start of that line: the earlier lines went to the discarded file,
      * the line itself is not counted yet, and nothing formatted is pending.
      */
@@ -172,6 +173,11 @@ final class OutputPump implements EventLoop.Handler {
             log.write(s.logRecords); // records of earlier chunks, counted in done
             container.commit();
         }
+        container.logFormat().format(s.chunk, 0, n, stream, now.getEpochSecond(), now.getNano(), s.logRecords);
+        if (log.sinceOpen() + s.logRecords.size() <= sizeMax) {
+            return; // the common case: the whole chunk fits, its records stay pending
+        }
+        s.logRecords.clear(); // only this chunk's records: done again, line by line
         for (int off = 0; off < n; ) {
             int nl = ShimmyLogFormat.indexOfNewline(s.chunk, off, n);
             int end = nl < n ? nl + 1 : n;
