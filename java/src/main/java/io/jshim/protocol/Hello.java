@@ -93,9 +93,9 @@ public record Hello(
         return version == 1 ? "v1:" + launcherPid + ":" + containerId : "v2:" + Long.toUnsignedString(sessionId, 16);
     }
 
-    /** fd index of the exit dir (v2). */
+    /** fd index of the exit dir (v2), -1 for v1 (a path). */
     public int exitDirFd() {
-        return Protocol.FD_EXIT_DIR;
+        return version == 1 ? -1 : Protocol.FD_EXIT_DIR;
     }
 
     /** fd index of the stdin write end, or -1 without JSHIM_HELLO_STDIN. */

@@ -226,5 +226,9 @@ class MessagesV2Test {
         Hello s2 = Hello.v2(0, 0, 42, 43, 0, 0, 0, 99, 0, 2, 2, 0, 6, "c1", "name", null, b("same"), "tag");
         assertNotEquals(s1.key(), s2.key());
         assertNotEquals(a.key(), s1.key());
+        assertEquals(-1, a.exitDirFd(), "v1 has no exit dir fd");
+        assertEquals(-1, a.stdinFd(), "v1 without stdin");
+        assertEquals(Protocol.FD_STDIN, new Hello(Protocol.HELLO_STDIN, 0, 1, 1, 0, 1, 1, 6, "c", "/l", "/e", "/a")
+                .stdinFd());
     }
 }
