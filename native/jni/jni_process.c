@@ -1,4 +1,4 @@
-/* jni_process.c: getpid, kill, child subreaper, waitpid. */
+/* jni_process.c: getpid, geteuid, kill, child subreaper, waitpid. */
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -10,6 +10,12 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_getpid(JNIEnv *env JSHIM_UN
 							     jclass cls JSHIM_UNUSED)
 {
 	return (jint)getpid();
+}
+
+JNIEXPORT jlong JNICALL Java_io_jshim_nativeio_Native_geteuid(JNIEnv *env JSHIM_UNUSED,
+							       jclass cls JSHIM_UNUSED)
+{
+	return (jlong)geteuid();
 }
 
 JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_kill(JNIEnv *env JSHIM_UNUSED,

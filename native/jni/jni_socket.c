@@ -1,4 +1,4 @@
-/* jni_socket.c: AF_UNIX sockets: listen/connect/accept, fd passing, send, shutdown, pairs. */
+/* jni_socket.c: AF_UNIX sockets: listen/connect/accept, fd passing, send, shutdown, pairs, peer uid. */
 #include <poll.h>
 #include <string.h>
 #include <stdbool.h>
@@ -220,4 +220,14 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_socketpair(JNIEnv *env,
 		return jshim_neg_errno();
 	(*env)->SetIntArrayRegion(env, fds, 0, 2, sv);
 	return 0;
+}
+
+JNIEXPORT jlong JNICALL Java_io_jshim_nativeio_Native_peerUid(JNIEnv *env JSHIM_UNUSED,
+							       jclass cls JSHIM_UNUSED, jint fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return jshim_neg_errno();
+	return (jlong)cred.uid;
 }

@@ -1,6 +1,7 @@
 package io.jshim.daemon;
 
 import io.jshim.nativeio.EventLoop;
+import io.jshim.nativeio.Native;
 import io.jshim.nativeio.NativeIoException;
 import io.jshim.protocol.Hello;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ public final class Daemon {
     private final Scratch scratch = new Scratch();
     private final Map<String, Container> containers = new HashMap<>();
     private final Set<LauncherConnection> connections = new LinkedHashSet<>();
+    private final long ownUid = Native.geteuid();
 
     /** Takes ownership of the listening socket (non-blocking, close-on-exec). */
     public Daemon(EventLoop loop, int listenFd) {
@@ -41,12 +43,25 @@ public final class Daemon {
         return scratch;
     }
 
+    /** Launchers of root and of the daemon's own uid are served (SO_PEERCRED); nobody else. */
+    static boolean allowedPeer(long peerUid, long ownUid) {
+        return peerUid == 0 || (peerUid > 0 && peerUid == ownUid);
+    }
+
     /** Starts accepting; call before {@code loop.run()} or on the loop thread. */
     public void start() throws NativeIoException {
         acceptor.start();
     }
 
     private void accepted(int fd) throws NativeIoException {
+        long uid = Native.peerUid(fd);
+        if (!allowedPeer(uid, ownUid)) {
+            // the socket's directory should keep them out already; this is the second lock
+            LOG.warn("launcher connection refused: peer uid {}; jshimd serves root and uid {} only",
+                    uid < 0 ? "unknown (" + Native.strerror((int) -uid) + ")" : Long.toString(uid), ownUid);
+            Native.close(fd);
+            return;
+        }
         LauncherConnection c = new LauncherConnection(this, fd);
         c.start();
         connections.add(c);

@@ -165,6 +165,8 @@ public final class Native {
      */
     public static native int sendWithFds(int fd, ByteBuffer buf, int pos, int len, int[] fds, int nfds);
     public static native int shutdown(int fd, int how);
+    /** The uid of the peer of a connected AF_UNIX socket (SO_PEERCRED), or -errno. */
+    public static native long peerUid(int fd);
     /** socket(AF_UNIX, type|SOCK_CLOEXEC) and a blocking connect to path: fd or -errno. */
     public static native int unixConnect(String path, int type);
     /** socketpair(AF_UNIX, type|SOCK_CLOEXEC): fds[0], fds[1]. */
@@ -176,6 +178,8 @@ public final class Native {
 
     // --- processes ---
     public static native int getpid();
+    /** geteuid(2). */
+    public static native long geteuid();
     public static native int kill(int pid, int signal);
     /** prctl(PR_SET_CHILD_SUBREAPER, 1); used by test drivers. */
     public static native int setChildSubreaper();

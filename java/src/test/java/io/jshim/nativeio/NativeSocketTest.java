@@ -165,4 +165,11 @@ class NativeSocketTest {
         int r = Native.send(pair[0], bytes("x"), 0, 1);
         assertTrue(r == -Native.EPIPE || r == -Native.ECONNRESET, "got " + r);
     }
+
+    @Test
+    void peerUidOfASocketpairIsOurs() throws Exception {
+        Errno.check(Native.socketpair(Native.SOCK_SEQPACKET, pair), "socketpair", "pair");
+        assertEquals(Native.geteuid(), Native.peerUid(pair[0]));
+        assertEquals(-EBADF, Native.peerUid(-1));
+    }
 }
