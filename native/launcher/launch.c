@@ -35,6 +35,18 @@ static int read_start_byte(int fd)
 	return 0;
 }
 
+/* conmon's: the monitor should be the last thing the OOM killer picks (best effort: EACCES
+ * in a sandbox is ignored); the runtime child sets 0 again, so the container does not inherit it. */
+static void oom_score_adj(const char *value)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, value, strlen(value)) < 0)
+		errno = 0;
+	close(fd);
+}
+
 static int launch_conmon(struct jshim_config *cfg)
 {
 	int orig[3] = { -1, -1, -1 };
@@ -43,6 +55,7 @@ static int launch_conmon(struct jshim_config *cfg)
 	    cloexec(cfg->attach_pipe_fd, "_OCI_ATTACHPIPE") < 0)
 		return 1;
 	jshim_inherited_record(cfg);
+	oom_score_adj("-1000");
 	if (cfg->start_fd >= 0) {
 		if (read_start_byte(cfg->start_fd) < 0)
 			return 1;

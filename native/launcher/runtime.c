@@ -141,6 +141,13 @@ static __attribute__((noreturn)) void runtime_child(const struct jshim_config *c
 	signal(SIGPIPE, SIG_DFL);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	rewrite_listen_pid(cfg, parent);
+	if (cfg->dialect == JSHIM_DIALECT_CONMON) { /* undo the monitor's -1000 (launch.c) */
+		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+		if (fd >= 0 && write(fd, "0", 1) < 0)
+			errno = 0;
+		if (fd >= 0)
+			close(fd);
+	}
 	size_t cap = jshim_runtime_argv_cap(cfg);
 	char **argv = calloc(cap, sizeof(char *));
 	if (argv == NULL || jshim_runtime_argv(cfg, console_socket, argv, cap) < 0)
