@@ -129,4 +129,32 @@ class PodmanDaemonKillE2eTest extends PodmanE2eBase {
         PodmanLogsE2eTest.assertSeq(lines(logs.out), "", BATCHES * PER_BATCH, "podman logs fgkill");
         assertEquals("21 exited", w.inspect("fgkill", "{{.State.ExitCode}} {{.State.Status}}"));
     }
+
+    /**
+     * jshimd killed while podman exec waits for a running exec session: podman learns the exec's
+     * exit code only from the exit file after its attach stream ends, waiting at most 5 s
+     * (spec 7), so the stream must not end before the process does.
+     */
+    @Test
+    void killJshimdDuringExec() throws Exception {
+        if (w.validation) {
+            System.err.println("podman e2e: SKIPPED killJshimdDuringExec: jshim-only, "
+                    + "there is no jshimd in validation mode (" + w.mode() + ")");
+            Assumptions.abort("jshim-only test, validation mode");
+        }
+        String id = w.podman(w.runArgs("run", "execkill", List.of("-d"), "sleep", "1000").toArray(new String[0]))
+                .ok().out.trim();
+        assertConmonUnderTest("execkill");
+        PodmanCmd exec = w.start("exec", "execkill", "sh", "-c",
+                "echo before; while [ ! -e /gate/go ]; do sleep 0.05; done; sleep 8; echo after; exit 6");
+        int monitor = assertExecConmonUnderTest(id, exec);
+        assertTrue(Wait.until(20_000, () -> exec.outSoFar().contains("before\n")), "exec printed nothing");
+        List<Integer> daemons = w.daemons();
+        assertEquals(1, daemons.size(), () -> "jshimd processes of this world: " + daemons);
+        killDaemon(daemons.get(0));
+        w.openGate("execkill");
+        PodmanCmd.Result r = exec.await(60_000);
+        assertEquals(6, r.rc, r::toString);
+        assertMonitorGone(monitor, "exec in execkill");
+    }
 }
