@@ -13,8 +13,9 @@ import java.util.Arrays;
 
 /**
  * One accepted launcher socket (SOCK_SEQPACKET): receives HELLO, EXITED and REOPEN_LOG, answers
- * READY, FAILED, CLOSE_STDIN and DONE in the version of the connection's HELLO. A protocol error closes every fd that came with the packet
- * and the connection; a lost connection releases the container it serves.
+ * READY, FAILED, CLOSE_STDIN and DONE in the version of the connection's HELLO. A protocol
+ * error closes every fd that came with the packet and the connection; a lost connection
+ * releases the container it serves.
  */
 final class LauncherConnection implements EventLoop.Handler {
     /** Packets handled per wakeup before giving other fds a turn. */
