@@ -15,11 +15,15 @@
  * wait for the spawned process to exit, THEN decode one JSON value from fd 3 (streaming,
  * --read-timeout, default 240 s), and look --trailing-ms (default 300) for anything after it.
  * --sigint-when: SIGINT the monitor once LOG contains TEXT (CRI-O 1.28.11's stop).
+ * --start-delay-ms: wait that long before the start byte (CRI-O moves the process into its
+ * cgroup meanwhile) and record which of the bundle's files exist then (before_start) and
+ * whether the spawned process is still alive (alive_before_start).
  *
  * FILE gets one flat JSON object: exit (code, or 128+signal), wait_ms (start byte to exit),
  * pid (of the spawned process), value (the raw first JSON value, "" if none), value_error,
  * trailing (bytes after it), trailing_eof (1 if fd 3 reached EOF), out/err (exec: fds 1/2;
- * create --tty: err = fd 2), out_eof/err_eof, sigint_sent. Exit code 0, 125 on a harness error.
+ * create --tty: err = fd 2), out_eof/err_eof, sigint_sent, before_start, alive_before_start.
+ * Exit code 0, 125 on a harness error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,7 +53,7 @@ struct opts {
 	const char *result, *cwd, *sigint_log, *sigint_text;
 	char *env[MAX_ENV + 4];
 	int nenv;
-	long read_timeout_s, trailing_ms;
+	long read_timeout_s, trailing_ms, start_delay_ms;
 	char **argv;
 };
 
@@ -137,6 +141,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->env[o->nenv++] = argv[++i];
 		} else if (strcmp(a, "--read-timeout") == 0) {
 			o->read_timeout_s = atol(argv[++i]);
+		} else if (strcmp(a, "--start-delay-ms") == 0) {
+			o->start_delay_ms = atol(argv[++i]);
 		} else if (strcmp(a, "--trailing-ms") == 0) {
 			o->trailing_ms = atol(argv[++i]);
 		} else if (strcmp(a, "--sigint-when") == 0 && i + 2 < argc) {
@@ -340,13 +346,30 @@ int main(int argc, char **argv)
 		close(errp[1]);
 	out_eof = outp[0] < 0;
 	err_eof = errp[0] < 0;
+	struct buf before = {0};
+	int alive_before = -1, reaped = 0;
+	if (o.start_delay_ms > 0) {
+		static const char *const names[] = {"conmon-pidfile", "pidfile", "attach", "ctl", "winsz"};
+		char path[PATH_MAX];
+		usleep((useconds_t)o.start_delay_ms * 1000);
+		pid_t wr = waitpid(pid, &status, WNOHANG);
+		alive_before = wr == 0;
+		reaped = wr == pid;
+		for (size_t k = 0; o.cwd != NULL && k < sizeof names / sizeof names[0]; k++) {
+			snprintf(path, sizeof path, "%s/%s", o.cwd, names[k]);
+			if (access(path, F_OK) == 0) {
+				buf_add(&before, names[k], strlen(names[k]));
+				buf_add(&before, " ", 1);
+			}
+		}
+	}
 	if (write(start_pair[0], "\0", 1) != 1)
 		die("write start byte");
 	long t0 = now_ms();
 	long wait_ms = -1;
 	/* wait for the process, draining fds 1/2 meanwhile (Go copies them concurrently) */
 	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
+		pid_t w = reaped ? pid : waitpid(pid, &status, WNOHANG);
 		if (w < 0 && errno != EINTR)
 			die("waitpid");
 		if (w == pid) {
@@ -395,6 +418,8 @@ int main(int argc, char **argv)
 	fprintf(f, "\"trailing_eof\": %d, ", sr.trailing_eof);
 	put_str(f, "out", &out, 1);
 	put_str(f, "err", &err, 1);
+	put_str(f, "before_start", &before, 1);
+	fprintf(f, "\"alive_before_start\": %d, ", alive_before);
 	fprintf(f, "\"out_eof\": %d, \"err_eof\": %d, \"sigint_sent\": %d}\n", out_eof, err_eof, sigint_sent);
 	if (fclose(f) != 0)
 		die("close %s", o.result);

@@ -29,6 +29,8 @@ final class CrioContainer {
     long memoryLimit;
     /** -r: the runtime; the real runc unless a test fakes it. */
     Path runtime = TestPaths.runtime();
+    /** crio-replay --start-delay-ms: how long CRI-O takes to move the monitor into its cgroup. */
+    long startDelayMs;
     /** The create's result, and the init's pid from it. */
     CrioReplay.Result created;
     int pid;
@@ -128,6 +130,10 @@ final class CrioContainer {
         List<String> opts = new ArrayList<>(List.of("--cwd", bundle.toString()));
         if (tty) {
             opts.add("--tty");
+        }
+        if (startDelayMs > 0) {
+            opts.add("--start-delay-ms");
+            opts.add(String.valueOf(startDelayMs));
         }
         created = CrioReplay.run("create", dir.resolve("create"), opts, w.extraEnv(), createArgv(), 60_000);
         return created;

@@ -44,6 +44,10 @@ class CrioCreateE2eTest extends CrioE2eBase {
                 "_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4"));
         want.addAll(w.extraEnv());
         assertEquals(want, env, "the monitor's environment is CRI-O's");
+        for (int fd = 0; fd <= 2; fd++) {
+            assertEquals(Path.of("/dev/null"), Files.readSymbolicLink(Path.of("/proc/" + mon + "/fd/" + fd)),
+                    "the monitor's fd " + fd + " (checklist: /dev/null on 0-2)");
+        }
         assertFalse(Files.exists(c.log) && !c.logText().isEmpty(), "no output before runc start");
         c.start();
         assertTrue(Wait.until(10_000, () -> c.logText().contains("err1") && c.logText().contains(" end")),
@@ -61,6 +65,21 @@ class CrioCreateE2eTest extends CrioE2eBase {
         assertEquals("P", partial.tag, recs::toString);
         assertTrue(awaitGone(c.pid, 3_000), "the init is reaped");
         assertTrue(Procs.waitGone(mon, 5_000), "the monitor exits");
+    }
+
+    /**
+     * 1.7 point 1, 5.5 point 1: nothing observable before the start byte (CRI-O first moves the
+     * spawned process into its cgroup, which needs it alive), then a normal create.
+     */
+    @Test
+    void nothingHappensBeforeTheStartByte() throws Exception {
+        CrioContainer c = w.container("sh", "-c", "exit 0");
+        c.startDelayMs = 500;
+        createOk(c);
+        assertEquals(1, c.created.aliveBeforeStart, () -> "the spawned process did not wait for the start byte: " + c.created);
+        assertEquals("", c.created.beforeStart, () -> "bundle files before the start byte: " + c.created.beforeStart);
+        c.start();
+        assertEquals("0", c.awaitExit(10_000));
     }
 
     /** 1.7 point 3 and 5: exactly one JSON value, {"pid": N}, and nothing after it on fd 3. */

@@ -99,5 +99,6 @@ class CrioExecSyncE2eTest extends CrioE2eBase {
                 "echo ready; exec sleep 41.5");
         assertTrue(r.sigintSent, r::toString);
         assertEquals(Map.of("exit_code", 130L), exitMessage(r), r::toString);
+        assertTrue(r.waitMs < 10_000, () -> "the monitor exits soon after the process: " + r);
     }
 }

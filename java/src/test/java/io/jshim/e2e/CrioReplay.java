@@ -30,6 +30,9 @@ final class CrioReplay {
         boolean outEof;
         boolean errEof;
         boolean sigintSent;
+        /** With --start-delay-ms: the bundle files that existed before the start byte, and liveness then. */
+        String beforeStart;
+        int aliveBeforeStart;
         String helperOutput;
 
         /** The JSON value as a flat object (CRI-O decodes it into a struct). */
@@ -103,6 +106,8 @@ final class CrioReplay {
         r.outEof = num(r.raw, "out_eof") == 1;
         r.errEof = num(r.raw, "err_eof") == 1;
         r.sigintSent = num(r.raw, "sigint_sent") == 1;
+        r.beforeStart = ((String) r.raw.get("before_start")).trim();
+        r.aliveBeforeStart = num(r.raw, "alive_before_start");
         r.helperOutput = helperOutput;
         return r;
     }
