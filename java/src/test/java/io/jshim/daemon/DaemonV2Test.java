@@ -235,6 +235,22 @@ class DaemonV2Test {
     }
 
     @Test
+    void aDirFdThatIsNotADirectoryFailsAtOnce() throws Exception {
+        try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = new FakeLauncher(dir, "d1", false)) {
+            Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
+            l.exitDir = Errno.check(Native.open(file.toString(), Native.O_PATH, 0), "open", file);
+            l.connect(d.socket);
+            Map<String, Long> fds = held(all(l));
+            l.hello2(0, Protocol.STATE_RUNNING, Exit.NONE, 0, K8S_FILE, CODE, 0, "", "d1");
+            int[] r = l.receive(2000);
+            assertEquals(Protocol.MSG_FAILED, r[0]);
+            assertEquals(Native.ENOTDIR, r[1]);
+            waitFor(() -> held(all(l)).equals(fds), "every fd of the failed HELLO closed");
+            assertEquals(0, (int) d.onLoop(() -> d.daemon.containerCount()));
+        }
+    }
+
+    @Test
     void logSizeMaxReplacesTheLogAndLeavesNoTemp() throws Exception {
         try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = launcher(d, "m1", false)) {
             l.hello2(LOG, Protocol.STATE_RUNNING, Exit.NONE, 300, K8S_FILE, CODE, 0, "ctr.log", "m1");
