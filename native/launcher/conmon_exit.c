@@ -10,6 +10,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "report.h"
+#include "tty.h"
 #include "util.h"
 
 static void on_ctl_line(void *arg, int type, int a, int b)
@@ -19,8 +20,8 @@ static void on_ctl_line(void *arg, int type, int a, int b)
 	case 1:
 		m->win_rows = a;
 		m->win_cols = b;
-		/* terminal work: applied to the pty master (TIOCSWINSZ) once there is one */
-		log_info("ctl: resize to %d rows x %d columns (kept for the terminal)", a, b);
+		log_info("ctl: resize to %d rows x %d columns", a, b);
+		jshim_tty_resize(m, a, b); /* TIOCSWINSZ now, or when the master arrives */
 		break;
 	case 2:
 		log_info("ctl: reopen the log");

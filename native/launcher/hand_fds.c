@@ -17,7 +17,8 @@ unsigned jshim_hello2_fill(const struct jshim_config *cfg, const struct jshim_co
 		h->flags |= JSHIM_HELLO_STDIN;
 		fds[n++] = f->fd[JSHIM_CFD_STDIN];
 	}
-	if (conmon ? cfg->stdin_open && !cfg->leave_stdin_open : cfg->stdin_once)
+	/* -t: a client's EOF (podman's detach) must leave the pty's input open */
+	if (conmon ? cfg->stdin_open && !cfg->leave_stdin_open && !cfg->terminal : cfg->stdin_once)
 		h->flags |= JSHIM_HELLO_STDIN_ONCE;
 	if (f->fd[JSHIM_CFD_LOG_DIR] >= 0) {
 		h->flags |= JSHIM_HELLO_LOG_FILE;

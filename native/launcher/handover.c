@@ -15,6 +15,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "report.h"
+#include "tty.h"
 #include "util.h"
 
 #define SERVE_DONE 1000 /* internal: leave the loop with exit code (r - SERVE_DONE) */
@@ -50,10 +51,11 @@ static void send_hello(struct jshim_mon *m)
 	struct jshim_hello2 h;
 	memset(&h, 0, sizeof h);
 	jshim_hello2_fill(m->cfg, &m->fds, &h, fds, strs);
-	h.state = m->reaped ? JSHIM_STATE_EXITED : JSHIM_STATE_RUNNING;
+	bool exited = m->reaped && m->output_done; /* -t: EXITED only once the relay is drained */
+	h.state = exited ? JSHIM_STATE_EXITED : JSHIM_STATE_RUNNING;
 	h.launcher_pid = getpid();
 	h.container_pid = m->container_pid;
-	if (m->reaped) {
+	if (exited) {
 		h.wait_status = m->wait_status;
 		h.exit_flags = m->timed_out ? JSHIM_EXIT_TIMED_OUT : 0;
 		h.exit_time_ns = m->exit_time_ns;
@@ -65,14 +67,14 @@ static void send_hello(struct jshim_mon *m)
 		return;
 	}
 	m->hello_sent = true;
-	m->exited_sent = m->reaped;
+	m->exited_sent = exited;
 	log_debug("HELLO v2 sent (state %s, flags 0x%x, %u fds, log size max %llu)",
-		  m->reaped ? "EXITED" : "RUNNING", h.flags, h.nfds, (unsigned long long)h.log_size_max);
+		  exited ? "EXITED" : "RUNNING", h.flags, h.nfds, (unsigned long long)h.log_size_max);
 }
 
 static void send_exited_if_due(struct jshim_mon *m)
 {
-	if (!m->reaped || !m->ready || m->exited_sent || m->link.fd < 0)
+	if (!m->reaped || !m->output_done || !m->ready || m->exited_sent || m->link.fd < 0)
 		return;
 	struct jshim_exited2 e = { m->wait_status, m->timed_out ? JSHIM_EXIT_TIMED_OUT : 0, m->exit_time_ns };
 	int r = jshim_exited2_send(m->link.fd, &e);
@@ -281,6 +283,10 @@ int jshim_serve(struct jshim_mon *m)
 	for (;;) {
 		int64_t now = jshim_now_ms();
 		int64_t wake = now + 60000;
+		if (!m->output_done && jshim_tty_output_done(m, now, &wake)) {
+			m->output_done = true;
+			send_exited_if_due(m);
+		}
 		if (m->link.fd < 0 && now >= m->link.next_try)
 			jshim_link_try(&m->link);
 		if (m->link.fd >= 0 && !m->hello_sent)
@@ -308,13 +314,16 @@ int jshim_serve(struct jshim_mon *m)
 				return fallback(m) - SERVE_DONE;
 			wake = min64(wake, due);
 		}
-		struct pollfd pfd[3] = { { m->sfd, POLLIN, 0 }, { m->ctl_open ? m->ctl.ctl_r : -1, POLLIN, 0 },
-					 { m->link.fd, POLLIN, 0 } };
+		struct pollfd pfd[3 + JSHIM_TTY_NPOLL] = { { m->sfd, POLLIN, 0 },
+							   { m->ctl_open ? m->ctl.ctl_r : -1, POLLIN, 0 },
+							   { m->link.fd, POLLIN, 0 } };
+		jshim_tty_poll(m, pfd + 3);
 		int timeout = wake > now ? (int)(wake - now) : 0;
-		if (poll(pfd, 3, timeout) < 0 && errno != EINTR) {
+		if (poll(pfd, 3 + JSHIM_TTY_NPOLL, timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			return 1;
 		}
+		jshim_tty_ready(m); /* -t: the relay first, so output reaches the pipe before EXITED */
 		if (pfd[0].revents)
 			read_signals(m);
 		if (pfd[1].revents)

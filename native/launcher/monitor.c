@@ -21,6 +21,7 @@
 #include "report.h"
 #include "runtime.h"
 #include "sync_msg.h"
+#include "tty.h"
 #include "util.h"
 
 static bool conmon(const struct jshim_mon *m)
@@ -71,9 +72,20 @@ static int setup_process(struct jshim_mon *m, sigset_t *oldmask)
 	return 0;
 }
 
-static void ctl_ready(void *arg)
+/* Phase 1 polls ctl and, with -t, the console socket and the pty relay. */
+static void p1_fill(void *arg, struct pollfd *pfd)
 {
-	jshim_conmon_read_ctl(arg);
+	struct jshim_mon *m = arg;
+	pfd[0] = (struct pollfd){ m->ctl_open ? m->ctl.ctl_r : -1, POLLIN, 0 };
+	jshim_tty_poll(m, pfd + 1);
+}
+
+static void p1_ready(void *arg, const struct pollfd *pfd)
+{
+	struct jshim_mon *m = arg;
+	if (pfd[0].revents)
+		jshim_conmon_read_ctl(m);
+	jshim_tty_ready(m);
 }
 
 /* conmon: everything the manager may touch exists before the runtime runs. */
@@ -97,12 +109,9 @@ static int conmon_prepare(struct jshim_mon *m, char *why, size_t len)
 		}
 		m->ctl_open = true;
 	}
-	if (cfg->terminal) {
-		/* terminal work: a console socket here, --console-socket to the runtime, and the pty
-		 * master handed to the daemon as the stdout fd through a pipe relay */
-		snprintf(why, len, "terminal (-t) is not supported yet");
-		return -ENOTSUP;
-	}
+	r = jshim_tty_prepare(m, why, len); /* -t: the console socket */
+	if (r < 0)
+		return r;
 	if (cfg->exec_attach && cfg->attach_pipe_fd >= 0) {
 		/* the attach socket, ctl and winsz exist: the manager may connect */
 		r = jshim_sync_send(cfg->attach_pipe_fd, jshim_sync_key(cfg->api_version), 0, NULL, 0);
@@ -126,7 +135,9 @@ static int create(struct jshim_mon *m, const sigset_t *oldmask, int *orig_stdio)
 	bool pass = conmon(m) && (cfg->log_drivers & JSHIM_LOGDRV_PASSTHROUGH);
 	int r = jshim_runtime_pipes(cfg, &m->fds, pass ? orig_stdio : NULL, child);
 	if (r == 0)
-		r = jshim_runtime_spawn(cfg, oldmask, child, NULL, &rt.pid);
+		r = jshim_tty_take_pipes(m, child);
+	if (r == 0)
+		r = jshim_runtime_spawn(cfg, oldmask, child, jshim_tty_console_path(m), &rt.pid);
 	for (int i = 0; i < 3; i++) {
 		jshim_close(&child[i]);
 		if (orig_stdio != NULL) /* the manager's stdio is the runtime's now, not ours */
@@ -140,7 +151,8 @@ static int create(struct jshim_mon *m, const sigset_t *oldmask, int *orig_stdio)
 		jshim_report_launcher_failure(m, why);
 		return 1;
 	}
-	r = jshim_runtime_wait(m->sfd, &rt, m->ctl_open ? m->ctl.ctl_r : -1, ctl_ready, m);
+	struct jshim_p1_poll p1 = { 1 + JSHIM_TTY_NPOLL, p1_fill, p1_ready, m };
+	r = jshim_runtime_wait(m->sfd, &rt, &p1);
 	if (r < 0)
 		return r;
 	m->inflight_signal = rt.p1.inflight_signal;
@@ -152,6 +164,11 @@ static int create(struct jshim_mon *m, const sigset_t *oldmask, int *orig_stdio)
 		jshim_read_stderr(m->fds.fd[JSHIM_FD_STDERR], &err);
 		jshim_report_runtime_failure(m, status, err.data, err.len);
 		jshim_buf_free(&err);
+		return 1;
+	}
+	char twhy[128];
+	if (jshim_tty_check_created(m, twhy, sizeof twhy) < 0) {
+		jshim_report_launcher_failure(m, twhy);
 		return 1;
 	}
 	r = jshim_read_pidfile(cfg->container_pidfile, &m->container_pid);
@@ -198,6 +215,7 @@ static int finish(struct jshim_mon *m, int code)
 	jshim_link_close(&m->link);
 	jshim_fds_finish(m->cfg, &m->fds);
 	jshim_container_fds_close(&m->fds);
+	jshim_tty_close(m);
 	if (m->ctl_open)
 		jshim_ctl_close(&m->ctl);
 	jshim_oom_close(&m->oom);

@@ -38,10 +38,12 @@ struct jshim_mon {
 	/* conmon */
 	struct jshim_ctl ctl;   /* fds -1 when not open */
 	bool ctl_open;
-	int win_rows, win_cols; /* pending resize from ctl "1 r c" (applied by the terminal work) */
+	int win_rows, win_cols; /* last resize from ctl "1 r c" (applied to the pty with -t) */
 	bool reopen_due;        /* ctl "2 0 0": send REOPEN_LOG after the next READY */
 	bool reopen_sent;       /* sent on the current connection (resent after a reconnect) */
 	struct jshim_oom oom;
+	struct jshim_tty *tty;  /* -t (tty.h), else NULL */
+	bool output_done;       /* the container's output is all in the pipes (tty: the relay's EIO) */
 };
 
 /* Runs create, the report and the hand-over; returns the process exit code. orig_stdio:

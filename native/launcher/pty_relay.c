@@ -195,15 +195,17 @@ bool jshim_relay_done(const struct jshim_pty_relay *r)
 
 void jshim_relay_finish(struct jshim_pty_relay *r)
 {
-	if (jshim_relay_done(r))
+	if (r->master_eof)
 		return;
 	jshim_relay_pump(r);
-	if (r->out.len > 0)
-		log_warn("tty relay ended without EIO from the master: %zu bytes the stdout pipe did not "
-			 "take are dropped", r->out.len);
-	r->master_eof = true;
-	r->out.off = r->out.len = 0;
-	output_end(r);
+	if (!r->master_eof) {
+		log_warn("tty relay: no EIO from the pty master; no longer reading it (%zu bytes still to "
+			 "write to the stdout pipe)", r->out.len);
+		r->master_eof = true;
+		close_master(r);
+	}
+	if (r->out.len == 0)
+		output_end(r);
 }
 
 void jshim_relay_close(struct jshim_pty_relay *r)

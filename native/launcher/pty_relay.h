@@ -46,8 +46,9 @@ void jshim_relay_pump(struct jshim_pty_relay *r);
 /* The output is complete: the master hit EIO/EOF, everything read was written, and out_w is
  * closed. Before the master arrived this is false. */
 bool jshim_relay_done(const struct jshim_pty_relay *r);
-/* Ends the relay now (the container is gone and no EIO came in time): reads what the master
- * holds, writes what the pipe takes without blocking, closes out_w and the master. */
+/* Stops reading the master (the container is gone and no EIO came in time): reads what the
+ * master holds and fits, closes the master; what is buffered is still written by the next
+ * pumps, then out_w is closed (jshim_relay_done). */
 void jshim_relay_finish(struct jshim_pty_relay *r);
 /* Closes every fd it owns. */
 void jshim_relay_close(struct jshim_pty_relay *r);

@@ -202,20 +202,23 @@ static void reap_phase1(struct jshim_runtime *rt, int *runtime_done)
 	}
 }
 
-int jshim_runtime_wait(int sfd, struct jshim_runtime *rt, int extra_fd, void (*on_extra)(void *), void *arg)
+int jshim_runtime_wait(int sfd, struct jshim_runtime *rt, const struct jshim_p1_poll *extra)
 {
 	int done = 0;
+	int nx = extra != NULL && extra->n <= JSHIM_P1_MAX_POLL ? extra->n : 0;
 	while (!done) {
-		struct pollfd pfd[2] = { { sfd, POLLIN, 0 }, { extra_fd, POLLIN, 0 } };
-		if (poll(pfd, extra_fd >= 0 ? 2 : 1, -1) < 0) {
+		struct pollfd pfd[1 + JSHIM_P1_MAX_POLL] = { { sfd, POLLIN, 0 } };
+		if (nx > 0)
+			extra->fill(extra->arg, pfd + 1);
+		if (poll(pfd, (nfds_t)(1 + nx), -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			int e = errno;
 			log_error("poll signalfd: %s", strerror(e));
 			return -e;
 		}
-		if (extra_fd >= 0 && pfd[1].revents)
-			on_extra(arg);
+		if (nx > 0)
+			extra->ready(extra->arg, pfd + 1);
 		struct signalfd_siginfo si;
 		ssize_t n;
 		while ((n = read(sfd, &si, sizeof si)) == (ssize_t)sizeof si) {

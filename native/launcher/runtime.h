@@ -2,6 +2,7 @@
 #ifndef JSHIM_RUNTIME_H
 #define JSHIM_RUNTIME_H
 
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -25,13 +26,21 @@ int jshim_runtime_pipes(const struct jshim_config *cfg, struct jshim_container_f
 			const int *orig_stdio, int child[3]);
 /* Forks and execs the runtime (jshim_runtime_argv) with pdeathsig, the old signal mask and
  * child[] as stdio; LISTEN_PID rewritten by conmon's rule; with --exec-attach the child first
- * waits for the second start byte. console_socket: the terminal work's hook (NULL for now). */
+ * waits for the second start byte. console_socket: -t's --console-socket path, or NULL. */
 int jshim_runtime_spawn(const struct jshim_config *cfg, const sigset_t *oldmask, const int child[3],
 			const char *console_socket, pid_t *pid);
+/* More fds for the phase-1 poll (conmon's ctl, -t's console socket and pty relay): fill(arg,
+ * pfd) sets n entries (fd -1 = unused) before each poll, ready(arg, pfd) runs after it. */
+#define JSHIM_P1_MAX_POLL 8
+struct jshim_p1_poll {
+	int n;
+	void (*fill)(void *arg, struct pollfd *pfd);
+	void (*ready)(void *arg, const struct pollfd *pfd);
+	void *arg;
+};
 /* Phase 1: serve the signalfd until the runtime is reaped; SIGINT/QUIT/TERM go to the
- * runtime, others are ignored. extra_fd (or -1) is polled too and on_extra(arg) called when
- * readable (conmon's ctl). 0 or -errno. */
-int jshim_runtime_wait(int sfd, struct jshim_runtime *rt, int extra_fd, void (*on_extra)(void *), void *arg);
+ * runtime, others are ignored. extra (or NULL) adds fds to the poll. 0 or -errno. */
+int jshim_runtime_wait(int sfd, struct jshim_runtime *rt, const struct jshim_p1_poll *extra);
 /* Reads fd (non-blocking) to EOF, at most 1 MiB and 2 s. */
 void jshim_read_stderr(int fd, struct jshim_buf *b);
 /* Reads a pid file: whitespace trimmed, strict digits, > 0. 0 or -errno. */

@@ -2,7 +2,8 @@
  * a fake runtime and no daemon needed: nothing forks before the start byte, the process the
  * manager waits for writes --conmon-pidfile and exits 0, the attach socket, ctl and winsz
  * exist while the runtime runs (and ctl has a reader), the runtime's argv, the -1 record with
- * its stderr (or a launcher message), the exit command, the attach socket unlinked, exit 1. */
+ * its stderr (or a launcher message), the exit command, the attach socket unlinked, exit 1;
+ * -t: --console-socket and "Runtime did not set up terminal". */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -147,9 +149,22 @@ static void test_silent_runtime_and_terminal(void)
 	CHECK(strncmp(record, "{\"data\": -1, \"message\": \"jshim: ", 32) == 0);
 	CHECK(strstr(record, "Runtime Exited with code 3.") != NULL);
 	CHECK(exists("exitcmd.ran"));
+	/* -t: the runtime gets --console-socket <fresh path> last before the id; its failure is
+	 * reported as without -t; a runtime that exits 0 without sending a pty master fails */
 	run("-t", "rt", record, sizeof record, &rc);
-	CHECK_STR(record, "{\"data\": -1, \"message\": \"jshim: terminal (-t) is not supported yet\"}\n");
+	CHECK_STR(record, "{\"data\": -1, \"message\": \"runc create failed: boom\\n\"}\n");
 	CHECK(exists("exitcmd.ran")); /* the exit command runs after every failed create */
+	char argv[1024], sock[256] = "";
+	get("argv", argv, sizeof argv);
+	char *cs = strstr(argv, " --console-socket ");
+	CHECK(cs != NULL && sscanf(cs, " --console-socket %255s", sock) == 1);
+	CHECK(strncmp(sock, "/tmp/jshim-term.", 16) == 0 || getenv("TMPDIR") != NULL);
+	CHECK(strstr(argv, " cid0123456789abc\n") != NULL);
+	CHECK(sock[0] != '\0' && access(sock, F_OK) < 0); /* removed */
+	put("rt4", "#!/bin/sh\nexit 0\n", 0755);
+	run("-t", "rt4", record, sizeof record, &rc);
+	CHECK_STR(record, "{\"data\": -1, \"message\": \"jshim: Runtime did not set up terminal (no pty master "
+			  "on the console socket)\"}\n");
 }
 
 /* podman exec: {"data": 0} on the attach pipe once attach/ctl/winsz exist, and the runtime
