@@ -84,7 +84,8 @@ class PodmanAttachExecE2eTest extends PodmanE2eBase {
         long t0 = System.nanoTime();
         PodmanCmd.Result r = exec.await(PodmanWorld.TIMEOUT_MS);
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertTrue(ms < 5_000, () -> "podman exec returned " + ms + " ms after the process was let go (conmon: ~0.2 s)");
+        assertTrue(ms < 5_000, () -> "podman exec returned " + ms + " ms after the process was let go"
+                + " (conmon: ~0.2 s)");
         assertMonitorGone(monitor, "exec in ex1");
         assertEquals(4, r.rc, r::toString);
         assertEquals("exec-out\n", r.out, r::toString);

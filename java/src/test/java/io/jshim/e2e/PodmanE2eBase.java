@@ -94,8 +94,8 @@ abstract class PodmanE2eBase {
             }
             Wait.sleep(20);
         }
-        throw new AssertionError(name + " did not run under a new monitor (not " + seen + ") within 30 s; last inspect: "
-                + last);
+        throw new AssertionError(name + " did not run under a new monitor (not " + seen
+                + ") within 30 s; last inspect: " + last);
     }
 
     /** The monitor goes away once the container exited and the exit command ran. */

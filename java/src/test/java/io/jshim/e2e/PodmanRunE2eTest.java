@@ -36,7 +36,8 @@ class PodmanRunE2eTest extends PodmanE2eBase {
         long t0 = System.nanoTime();
         PodmanCmd.Result r = run.await(PodmanWorld.TIMEOUT_MS);
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertTrue(ms < 5_000, () -> "podman run returned " + ms + " ms after the container was let go (conmon: ~0.2 s)");
+        assertTrue(ms < 5_000, () -> "podman run returned " + ms + " ms after the container was let go"
+                + " (conmon: ~0.2 s)");
         assertEquals(3, r.rc, r::toString);
         assertEquals("out-line\n", r.out, r::toString);
         assertEquals("err-line\n", r.err, r::toString);
