@@ -21,7 +21,6 @@ final class Container {
     enum State { SETTING_UP, SERVING, DRAINING, DONE }
 
     /** Exit file retries: delays in ms, about 10 s in all. */
-    private static final byte[] DOT = {'.'};
     private static final long[] EXIT_RETRY_MS = {100, 400, 1000, 2000, 3000, 3500};
 
     private final Daemon daemon;
@@ -61,10 +60,6 @@ final class Container {
     /** The daemon's key: {@link Hello#key()}. */
     String key() {
         return hello.key();
-    }
-
-    Hello hello() {
-        return hello;
     }
 
     State state() {
@@ -111,11 +106,6 @@ final class Container {
 
     Journald journald() {
         return journald;
-    }
-
-    /** The journald writer over the daemon's duplicate of the socket (closed by release(), not by it). */
-    private Journald newJournald(int fd) {
-        return new JournaldWriter(fd, id(), hello.name(), hello.logTag());
     }
 
     AttachServer attach() {
@@ -201,9 +191,9 @@ final class Container {
 
     /** v2: the log in its dir fd, the launcher's attach listener, the journald socket. */
     private void setUpFds() throws NativeIoException, ServeException {
-        checkDir(hello.exitDirFd(), "exit dir");
+        LogFile.requireDirectory(fds[hello.exitDirFd()], "exit dir");
         if (hello.hasFlag(Protocol.HELLO_LOG_FILE)) {
-            checkDir(hello.logDirFd(), "log dir");
+            LogFile.requireDirectory(fds[hello.logDirFd()], "log dir");
             String what = "log " + LogFile.text(hello.logName());
             int mode = hello.logFormat() == Protocol.LOG_K8S_FILE ? 0600 : 0640;
             try {
@@ -222,16 +212,8 @@ final class Container {
             }
         }
         if (hello.hasFlag(Protocol.HELLO_LOG_JOURNALD)) {
-            journald = newJournald(fds[hello.journaldFd()]);
-        }
-    }
-
-    /** A dir fd must be a directory: FAILED now rather than an exit file that never appears. */
-    private void checkDir(int index, String what) throws ServeException {
-        int mode = Native.fstatatMode(fds[index], DOT);
-        if (mode < 0 || (mode & 0170000) != 0040000) {
-            int errno = mode < 0 ? -mode : Native.ENOTDIR;
-            throw new ServeException(errno, what + " fd: " + Native.strerror(errno));
+            // over the daemon's duplicate of the socket, which release() closes (the writer does not)
+            journald = new JournaldWriter(fds[hello.journaldFd()], id(), hello.name(), hello.logTag());
         }
     }
 

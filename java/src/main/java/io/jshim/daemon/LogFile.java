@@ -47,6 +47,15 @@ final class LogFile {
         this.mode = mode;
     }
 
+    /** A v2 dir fd must be a directory: FAILED at HELLO rather than files that never appear. */
+    static void requireDirectory(int dirFd, String what) throws ServeException {
+        int mode = Native.fstatatMode(dirFd, new byte[] {'.'});
+        if (mode < 0 || (mode & 0170000) != 0040000) {
+            int errno = mode < 0 ? -mode : Native.ENOTDIR;
+            throw new ServeException(errno, what + " fd: " + Native.strerror(errno));
+        }
+    }
+
     static byte[] tmpName(byte[] name) {
         byte[] t = Arrays.copyOf(name, name.length + 4);
         System.arraycopy(new byte[] {'.', 't', 'm', 'p'}, 0, t, name.length, 4);

@@ -3,7 +3,6 @@ package io.jshim.daemon;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jshim.daemon.FakeLauncher.Exit;
@@ -16,115 +15,14 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** Protocol v2 in the daemon: dir fds and names, k8s-file, conmon exit codes, replacement, attach listener. */
+/** Protocol v2 in the daemon: dir fds and names, conmon exit codes, attach listener, journald, fds. */
 @Tag("unit")
-class DaemonV2Test {
-    private static final Pattern K8S = Pattern.compile(
-            "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}[+-]\\d\\d:\\d\\d (stdout|stderr) ([FP]) (.*)");
-    private static final int LOG = Protocol.HELLO_LOG_FILE;
-    private static final int K8S_FILE = Protocol.LOG_K8S_FILE;
-    private static final int CODE = Protocol.EXIT_CONMON_CODE;
-
-    @TempDir
-    Path dir;
-    Path logs;
-    Path exits;
-
-    @BeforeEach
-    void dirs() throws Exception {
-        logs = Files.createDirectories(dir.resolve("logs"));
-        exits = Files.createDirectories(dir.resolve("exits"));
-    }
-
-    private FakeLauncher launcher(DaemonHarness d, String id, boolean stdin) throws Exception {
-        FakeLauncher l = new FakeLauncher(dir, id, stdin);
-        l.dirs(exits, logs);
-        l.connect(d.socket);
-        return l;
-    }
-
-    private static void ready(FakeLauncher l) throws Exception {
-        assertEquals(Protocol.MSG_READY, l.receive(2000)[0]);
-        assertEquals(2, l.lastVersion, "a v2 HELLO gets v2 replies");
-    }
-
-    private static void done(FakeLauncher l) throws Exception {
-        assertEquals(Protocol.MSG_DONE, l.receive(5000)[0]);
-        assertEquals(2, l.lastVersion);
-    }
-
-    /** "stream tag text" of every k8s-file record. */
-    private static List<String> records(Path log) throws Exception {
-        return Files.readAllLines(log, StandardCharsets.UTF_8).stream()
-                .map(K8S::matcher)
-                .peek(m -> assertTrue(m.matches(), () -> "malformed record " + m))
-                .map(m -> m.group(1) + " " + m.group(2) + " " + m.group(3))
-                .toList();
-    }
-
-    private static List<String> names(Path d) throws Exception {
-        try (Stream<Path> s = Files.list(d)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
-    }
-
-    /**
-     * For the objects behind these fds (pipes, memfds, sockets, dirs: readlink of /proc/self/fd),
-     * how many fds of this process refer to each. The daemon runs in this JVM, so its duplicates
-     * count too: once it has closed them, the counts are the launcher's own again.
-     */
-    static Map<String, Long> held(int... fds) throws Exception {
-        Set<String> objects = new HashSet<>();
-        for (int fd : fds) {
-            if (fd >= 0) {
-                objects.add(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString());
-            }
-        }
-        Map<String, Long> counts = new TreeMap<>();
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path p : s.toList()) {
-                try {
-                    String target = Files.readSymbolicLink(p).toString();
-                    if (objects.contains(target)) {
-                        counts.merge(target, 1L, Long::sum);
-                    }
-                } catch (java.io.IOException gone) {
-                    // closed while listing (the directory stream's own fd, for one)
-                }
-            }
-        }
-        return counts;
-    }
-
-    private static int[] all(FakeLauncher l) {
-        return new int[] {l.journal, l.out[0], l.outSpool, l.err[0], l.errSpool, l.exitDir, l.logDir, l.listener,
-            l.journald, l.in[1]};
-    }
-
-    private static long inode(Path p) throws Exception {
-        return (Long) Files.getAttribute(p, "unix:ino");
-    }
-
-    private static void waitFor(Poll.Check c, String what) throws Exception {
-        Poll.until(5_000, c, what);
-    }
-
-    private static boolean caughtUp(FakeLauncher l) {
-        return l.caughtUp(1) && l.caughtUp(2);
-    }
-
+class DaemonV2Test extends DaemonV2Base {
     @Test
     void k8sFileLogAndConmonExitCodeThroughDirFds() throws Exception {
         try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = launcher(d, "c1", false)) {
@@ -145,36 +43,6 @@ class DaemonV2Test {
             assertEquals(Files.size(log), l.committed(0));
             assertEquals(Protocol.JOURNAL_LOG_OPENED | Protocol.JOURNAL_EXIT_WRITTEN,
                     l.journalInt(Protocol.JOURNAL_OFF_FLAGS));
-        }
-    }
-
-    @Test
-    void theFirstDaemonKeepsWhatTheLogHoldsAndALaterOneDropsTheUncommitted() throws Exception {
-        Path log = logs.resolve("ctr.log");
-        Files.writeString(log, "from the last podman start\n"); // conmon appends across starts
-        long before = Files.size(log);
-        try (FakeLauncher l = new FakeLauncher(dir, "c2", false)) {
-            l.dirs(exits, logs);
-            try (DaemonHarness d = new DaemonHarness(dir)) {
-                l.connect(d.socket);
-                l.hello2(LOG, Protocol.STATE_RUNNING, Exit.NONE, 0, K8S_FILE, CODE, 0, "ctr.log", "c2");
-                ready(l);
-                assertEquals(before, l.committed(0), "the existing content counts as committed");
-                FakeLauncher.writeAll(l.out[1], "one\n");
-                waitFor(() -> caughtUp(l) && l.committed(0) > before, "first record committed");
-            }
-            Files.writeString(log, "GARBAGE\n", java.nio.file.StandardOpenOption.APPEND);
-            try (DaemonHarness d = new DaemonHarness(dir)) {
-                l.connect(d.socket);
-                l.hello2(LOG, Protocol.STATE_EXITED, new Exit(9, 0, 1), 0, K8S_FILE, CODE, 0, "ctr.log", "c2");
-                ready(l);
-                done(l);
-            }
-            List<String> lines = Files.readAllLines(log);
-            assertEquals("from the last podman start", lines.get(0));
-            assertEquals(2, lines.size(), lines.toString());
-            assertTrue(lines.get(1).endsWith(" stdout F one"), lines.get(1));
-            assertEquals("137", Files.readString(exits.resolve("c2")), "128 + signal");
         }
     }
 
@@ -212,29 +80,6 @@ class DaemonV2Test {
     }
 
     @Test
-    void aSymlinkAtTheLogNameFailsThatContainerOnly() throws Exception {
-        Path precious = Files.writeString(dir.resolve("precious"), "precious");
-        Files.createSymbolicLink(logs.resolve("bad.log"), precious);
-        try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher good = launcher(d, "g", false);
-                FakeLauncher bad = launcher(d, "b", false)) {
-            good.hello2(LOG, Protocol.STATE_RUNNING, Exit.NONE, 0, K8S_FILE, CODE, 0, "good.log", "g");
-            ready(good);
-            Map<String, Long> fds = held(all(bad));
-            bad.hello2(LOG, Protocol.STATE_RUNNING, Exit.NONE, 0, K8S_FILE, CODE, 0, "bad.log", "b");
-            int[] r = bad.receive(2000);
-            assertEquals(Protocol.MSG_FAILED, r[0]);
-            assertEquals(2, bad.lastVersion);
-            assertEquals(Native.ELOOP, r[1]);
-            assertEquals("precious", Files.readString(precious));
-            assertEquals(1, (int) d.onLoop(() -> d.daemon.containerCount()));
-            waitFor(() -> held(all(bad)).equals(fds), "every fd of the failed HELLO closed");
-            FakeLauncher.writeAll(good.out[1], "fine\n");
-            waitFor(() -> caughtUp(good) && records(logs.resolve("good.log")).equals(List.of("stdout F fine")),
-                    "the other container is still served");
-        }
-    }
-
-    @Test
     void aDirFdThatIsNotADirectoryFailsAtOnce() throws Exception {
         try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = new FakeLauncher(dir, "d1", false)) {
             Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
@@ -247,95 +92,6 @@ class DaemonV2Test {
             assertEquals(Native.ENOTDIR, r[1]);
             waitFor(() -> held(all(l)).equals(fds), "every fd of the failed HELLO closed");
             assertEquals(0, (int) d.onLoop(() -> d.daemon.containerCount()));
-        }
-    }
-
-    @Test
-    void logSizeMaxReplacesTheLogAndLeavesNoTemp() throws Exception {
-        try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = launcher(d, "m1", false)) {
-            l.hello2(LOG, Protocol.STATE_RUNNING, Exit.NONE, 300, K8S_FILE, CODE, 0, "ctr.log", "m1");
-            ready(l);
-            Path log = logs.resolve("ctr.log");
-            long firstInode = inode(log);
-            for (int i = 10; i < 40; i++) {
-                FakeLauncher.writeAll(l.out[1], "line-" + i + "\n");
-                long want = i;
-                waitFor(() -> caughtUp(l) && Files.readString(log).endsWith(" line-" + want + "\n"), "line " + i);
-                assertTrue(Files.size(log) <= 300, "log of " + Files.size(log) + " bytes");
-                assertEquals(Files.size(log), l.committed(0), "committed size is the file's");
-            }
-            l.exited2(new Exit(0, 0, 1));
-            done(l);
-            assertNotEquals(firstInode, inode(log), "a new file at the name");
-            List<String> r = records(log);
-            assertTrue(r.size() >= 1 && r.size() <= 5, "at most 5 records of 53 bytes fit in 300: " + r);
-            for (int k = 0; k < r.size(); k++) {
-                assertEquals("stdout F line-" + (40 - r.size() + k), r.get(k), "the newest lines, in order");
-            }
-            assertEquals(List.of("ctr.log"), names(logs), "no ctr.log.tmp is left");
-        }
-    }
-
-    @Test
-    void logSizeMaxCountsRecordsNotChunks() throws Exception {
-        try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = launcher(d, "m2", false)) {
-            l.hello2(LOG, Protocol.STATE_RUNNING, Exit.NONE, 1000, K8S_FILE, CODE, 0, "ctr.log", "m2");
-            ready(l);
-            Path log = logs.resolve("ctr.log");
-            StringBuilder seq = new StringBuilder();
-            for (int i = 1; i <= 200; i++) {
-                seq.append(i).append('\n');
-            }
-            FakeLauncher.writeAll(l.out[1], seq.toString()); // one chunk, as `seq 1 200` writes it
-            l.exited2(new Exit(0, 0, 1));
-            done(l);
-            assertTrue(Files.size(log) <= 1000, "log of " + Files.size(log) + " bytes");
-            assertEquals(Files.size(log), l.committed(0));
-            List<String> r = records(log);
-            assertTrue(r.size() > 10, r.toString());
-            for (int k = 0; k < r.size(); k++) {
-                assertEquals("stdout F " + (201 - r.size() + k), r.get(k), "the newest lines, in order");
-            }
-            assertEquals(List.of("ctr.log"), names(logs));
-        }
-    }
-
-    @Test
-    void reopenLogStartsAnEmptyFile() throws Exception {
-        try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = launcher(d, "r1", false)) {
-            Files.writeString(logs.resolve("ctr.log.tmp"), "stale"); // a daemon killed mid-replacement
-            l.hello2(LOG, Protocol.STATE_RUNNING, Exit.NONE, 0, K8S_FILE, CODE, 0, "ctr.log", "r1");
-            ready(l);
-            Path log = logs.resolve("ctr.log");
-            assertEquals(List.of("ctr.log"), names(logs), "a stale temp is removed");
-            FakeLauncher.writeAll(l.out[1], "one\n");
-            waitFor(() -> caughtUp(l) && records(log).equals(List.of("stdout F one")), "one");
-            long before = inode(log);
-            l.reopenLog();
-            waitFor(() -> inode(log) != before, "the log replaced");
-            assertEquals(0, Files.size(log));
-            assertEquals(0, l.committed(0));
-            FakeLauncher.writeAll(l.out[1], "two\n");
-            waitFor(() -> caughtUp(l) && records(log).equals(List.of("stdout F two")), "two in the new file");
-            assertEquals(Files.size(log), l.committed(0));
-            l.exited2(new Exit(0, 0, 1));
-            done(l);
-            assertEquals(List.of("ctr.log"), names(logs));
-        }
-    }
-
-    @Test
-    void withoutALogFileOutputIsStillCommittedAndReopenIsIgnored() throws Exception {
-        try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher l = launcher(d, "n1", false)) {
-            l.hello2(0, Protocol.STATE_RUNNING, Exit.NONE, 0, K8S_FILE, CODE, 0, "", "n1");
-            ready(l);
-            FakeLauncher.writeAll(l.out[1], "nowhere\n");
-            waitFor(() -> caughtUp(l), "output committed");
-            l.reopenLog();
-            l.exited2(new Exit(0, 0, 1));
-            done(l);
-            assertEquals(List.of(), names(logs));
-            assertEquals("0", Files.readString(exits.resolve("n1")));
         }
     }
 
