@@ -205,6 +205,36 @@ class CrioCreateE2eTest extends CrioE2eBase {
         assertEquals(List.of("ready", "got:a", "got:b"), lines(parseK8s(c.logText(), "log"), "stdout"));
     }
 
+    /** 3.3 point 5: CRI-O sends input in records of up to 32 KiB; each must arrive whole. */
+    @Test
+    void attachAccepts32KiBInputRecords() throws Exception {
+        CrioContainer c = w.container("sh", "-c", "echo ready; wc -c; exit 0");
+        c.stdin = true;
+        createOk(c);
+        try (CrioIo.Attach a = new CrioIo.Attach(c.attachPath())) {
+            c.start();
+            a.readUntil("ready", 10_000);
+            a.send("y".repeat(32768));
+            a.send("z".repeat(32768));
+            a.shutdownWrite();
+            a.readToEof(10_000);
+            assertEquals("ready\n65536\n", a.stdout().replace(" ", ""));
+        }
+        assertEquals("0", c.awaitExit(10_000));
+    }
+
+    /** 5.2: systemd stops CRI-O's monitor scopes with SIGPIPE: the monitor ignores it. */
+    @Test
+    void monitorIgnoresSigpipe() throws Exception {
+        CrioContainer c = w.container("sh", "-c", "sleep 0.5; echo still-here; exit 4");
+        createOk(c);
+        int mon = c.monitorPid();
+        assertEquals(0, io.jshim.nativeio.Native.kill(mon, 13), "kill SIGPIPE");
+        c.start();
+        assertEquals("4", c.awaitExit(10_000));
+        assertEquals(List.of("still-here"), lines(parseK8s(c.logText(), "log"), "stdout"));
+    }
+
     /**
      * 1.6 "-t trap", 3.5: -t create (fd 2 a pipe that must reach EOF), resize through ctl
      * before start reaches the pty. The terminal issue: expected to fail for jshim today.

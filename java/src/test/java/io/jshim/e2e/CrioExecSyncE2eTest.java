@@ -40,8 +40,11 @@ class CrioExecSyncE2eTest extends CrioE2eBase {
     @Test
     void exitCodesAndBothStreams() throws Exception {
         CrioContainer c = running();
-        CrioReplay.Result r = c.execSync(0, List.of(), "sh", "-c", "echo out; echo err >&2; printf tail; exit 3");
+        CrioReplay.Result r = c.execSync(0, List.of(), "sh", "-c",
+                "echo out; echo err >&2; printf tail; sleep 0.5; exit 3");
         assertEquals(Map.of("exit_code", 3L), exitMessage(r), r::toString);
+        // --sync: the spawned process is the monitor and stays until the command ended
+        assertTrue(r.waitMs >= 450, () -> "the spawned monitor exited before the command: " + r);
         List<Rec> recs = parseK8s(Files.readString(c.lastExecLog), "exec log");
         assertEquals("out\ntail", streamText(recs, "stdout"), recs::toString);
         assertEquals("err\n", streamText(recs, "stderr"), recs::toString);

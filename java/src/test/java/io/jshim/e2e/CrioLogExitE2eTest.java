@@ -77,6 +77,50 @@ class CrioLogExitE2eTest extends CrioE2eBase {
     }
 
     /**
+     * 3.5: a resize and a reopen coalesced into one ctl read are both handled. conmon 2.1.6
+     * re-processes the first line instead (spec 3.5): conmon-bug.
+     */
+    @Test
+    @Tag("conmon-bug")
+    void resizeAndReopenInOneCtlWrite() throws Exception {
+        CrioContainer c = w.container("sh", "-c", "echo before; read x; echo after:$x; exit 0");
+        c.stdin = true;
+        createOk(c);
+        c.start();
+        assertTrue(Wait.until(10_000, () -> c.logText().contains("before")), "before");
+        Path old = c.log.resolveSibling(c.log.getFileName() + ".20240101-000000");
+        Files.move(c.log, old);
+        CrioIo.ctlWrite(c.ctl(), "1 24 80\n2 0 0\n", 5_000);
+        assertTrue(Wait.until(5_000, () -> Files.exists(c.log)), () -> "no new " + c.log + " within 5 s of 1 24 80 + 2 0 0");
+        try (CrioIo.Attach a = new CrioIo.Attach(c.attachPath())) {
+            a.send("go\n");
+            a.shutdownWrite();
+            a.readToEof(10_000);
+        }
+        assertEquals("0", c.awaitExit(10_000));
+        assertEquals(List.of("after:go"), lines(parseK8s(c.logText(), "log"), "stdout"));
+    }
+
+    /** 1.2/4.4: --log-size-max 8192 (CRI-O's minimum): the log keeps a consecutive tail, never above the cap. */
+    @Test
+    void logSizeMaxKeepsTheTail() throws Exception {
+        CrioContainer c = w.container("sh", "-c", "seq 1 2000; exit 0");
+        c.logSizeMax = 8192L;
+        createOk(c);
+        c.start();
+        assertEquals("0", c.awaitExit(10_000));
+        long size = Files.size(c.log);
+        assertTrue(size > 0 && size <= 8192, () -> "log size " + size + " with --log-size-max 8192");
+        List<String> tail = lines(parseK8s(c.logText(), "log"), "stdout");
+        int first = Integer.parseInt(tail.get(0));
+        for (int i = 0; i < tail.size(); i++) {
+            assertEquals(String.valueOf(first + i), tail.get(i), "consecutive tail " + tail);
+        }
+        assertEquals("2000", tail.get(tail.size() - 1));
+        assertNoTmp(c);
+    }
+
+    /**
      * kubelet: rename the log; CRI-O: blocking open of ctl, "2 0 0\n", wait for a Create or Write
      * of the log path (bounded here at 5 s; CRI-O waits forever). Returns the rotated path.
      */
