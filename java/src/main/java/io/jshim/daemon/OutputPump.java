@@ -85,7 +85,7 @@ final class OutputPump implements EventLoop.Handler {
         }
     }
 
-    void pump(long budget) {
+    private void pump(long budget) {
         if (container.released()) {
             return;
         }
