@@ -166,10 +166,12 @@ static int run_in_cgroup(bool hog, bool *oom)
 		if (!hog)
 			_exit(0);
 		for (int i = 0; i < 256; i++) { /* up to 1 GiB, 4 MiB at a time */
-			char *p = malloc(4 << 20);
+			/* volatile: clang -O3 removes a malloc+memset whose memory is never read */
+			volatile char *p = malloc(4 << 20);
 			if (p == NULL)
 				_exit(3);
-			memset(p, i + 1, 4 << 20);
+			for (int j = 0; j < 4 << 20; j += 4096)
+				p[j] = (char)(i + 1);
 		}
 		_exit(4);
 	}
