@@ -61,4 +61,52 @@ class PodmanTtyE2eTest extends PodmanE2eBase {
         assertTrue(r.out.matches("/dev/pts/[0-9]+\r\nexec-err\r\n"), r::toString);
         assertMonitorGone(monitor, "exec -t in ttyx");
     }
+
+    /** Spec 4.4: podman -it writes its terminal size to ctl; the container sees it. */
+    @Test
+    void runItResizesToPodmansTerminal() throws Exception {
+        PodmanCmd run = inTerminal(33, 111, w.runArgs("run", "tsize", List.of("-it"),
+                PodmanWorld.gated("stty size; exit 3")));
+        assertConmonUnderTest("tsize", run);
+        w.openGate("tsize");
+        PodmanCmd.Result r = run.await(PodmanWorld.TIMEOUT_MS);
+        assertEquals(3, r.rc, r::toString);
+        assertEquals("33 111\r\n", withoutEcho(r.out), r::toString);
+    }
+
+    /** Spec 4.4 (validated): exec -it resizes before the runtime has sent the pty master. */
+    @Test
+    void execItResizesBeforeThePtyExists() throws Exception {
+        String id = w.podman(w.runArgs("run", "xsize", List.of("-d"), "sleep", "1000").toArray(new String[0]))
+                .ok().out.trim();
+        assertConmonUnderTest("xsize");
+        PodmanCmd exec = inTerminal(21, 77, List.of("exec", "-it", "xsize", "sh", "-c",
+                "while [ ! -e /gate/go ]; do sleep 0.02; done; rm /gate/go; stty size; exit 4"));
+        assertExecConmonUnderTest(id, exec);
+        w.openGate("xsize");
+        PodmanCmd.Result r = exec.await(PodmanWorld.TIMEOUT_MS);
+        assertEquals(4, r.rc, r::toString);
+        assertEquals("21 77\r\n", withoutEcho(r.out), r::toString);
+    }
+
+    /** podman args run by script(1) on a fresh pty of the given size (script -e: podman's rc). */
+    private static PodmanCmd inTerminal(int rows, int cols, List<String> args) throws Exception {
+        StringBuilder cmd = new StringBuilder("stty rows " + rows + " cols " + cols + "; exec");
+        for (String a : w.globals()) {
+            cmd.append(' ').append(shellQuote(a));
+        }
+        for (String a : args) {
+            cmd.append(' ').append(shellQuote(a));
+        }
+        return w.startRaw(List.of("script", "-qfec", cmd.toString(), "/dev/null"));
+    }
+
+    /** Without the "^@" that script(1)'s pty echoes when its stdin (/dev/null) ends. */
+    private static String withoutEcho(String out) {
+        return out.startsWith("^@") ? out.substring(2) : out;
+    }
+
+    private static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
 }
