@@ -13,6 +13,7 @@ packages=(
 	podman conmon                          # podman e2e tests (rootful, --network none) and the bench
 	containernetworking-plugins            # podman's default network backend here (CNI), not a Depends
 	rpm dpkg-dev lintian jq file           # cpack, the package test, test helpers
+	devscripts binutils                    # build tests: hardening-check, readelf
 	procps util-linux ca-certificates gzip
 )
 
