@@ -254,4 +254,23 @@ class CrioCreateE2eTest extends CrioE2eBase {
         assertTrue(recs.stream().allMatch(r -> r.stream.equals("stdout")), recs::toString);
         assertTrue(streamText(recs, "stdout").contains("size=33 101\r\n"), recs::toString);
     }
+
+    /** 3.4: with -t (no -i from CRI-O), attach input goes to the pty master and output comes back as stdout records. */
+    @Test
+    @Tag("crio-tty")
+    void ttyAttachInputReachesThePty() throws Exception {
+        CrioContainer c = w.container("sh", "-c", "echo ready; read x; echo got:$x; exit 6");
+        c.tty = true;
+        createOk(c);
+        try (CrioIo.Attach a = new CrioIo.Attach(c.attachPath())) {
+            c.start();
+            a.readUntil("ready", 10_000);
+            a.send("hi\n");
+            a.readUntil("got:hi", 10_000);
+            a.readToEof(10_000);
+            assertEquals("", a.stderr(), "a pty has one stream");
+            assertTrue(a.stdout().contains("ready\r\n") && a.stdout().contains("got:hi\r\n"), a::stdout);
+        }
+        assertEquals("6", c.awaitExit(10_000));
+    }
 }

@@ -104,4 +104,19 @@ class CrioExecSyncE2eTest extends CrioE2eBase {
         assertEquals(Map.of("exit_code", 130L), exitMessage(r), r::toString);
         assertTrue(r.waitMs < 10_000, () -> "the monitor exits soon after the process: " + r);
     }
+
+    /** 2.1/2.5: in a container created with -t, ExecSync passes -t: one pty, stdout records with \r\n. */
+    @Test
+    @Tag("crio-tty")
+    void execSyncInATtyContainer() throws Exception {
+        CrioContainer c = w.container("sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done");
+        c.tty = true;
+        createOk(c);
+        c.start();
+        CrioReplay.Result r = c.execSync(0, List.of(), "sh", "-c", "echo out; echo err >&2; exit 2");
+        assertEquals(Map.of("exit_code", 2L), exitMessage(r), r::toString);
+        List<Rec> recs = parseK8s(Files.readString(c.lastExecLog), "exec log");
+        assertEquals("", streamText(recs, "stderr"), recs::toString);
+        assertEquals("out\r\nerr\r\n", streamText(recs, "stdout"), recs::toString);
+    }
 }
