@@ -41,6 +41,17 @@ class PodmanAttachExecE2eTest extends PodmanE2eBase {
         assertEquals("10 exited", w.inspect("usr1", "{{.State.ExitCode}} {{.State.Status}}"));
     }
 
+    /** Spec 6.1: a process killed by a signal is 128 + signal (pid 1 of a pid namespace ignores TERM). */
+    @Test
+    void killTermWithHostPidIs143() throws Exception {
+        w.podman(w.runArgs("run", "term", List.of("-d", "--pid", "host"), "sleep", "100").toArray(new String[0])).ok();
+        int monitor = assertConmonUnderTest("term");
+        w.podman("kill", "-s", "TERM", "term").ok();
+        assertEquals(143, waitExit("term"));
+        assertEquals("143 exited", w.inspect("term", "{{.State.ExitCode}} {{.State.Status}}"));
+        assertMonitorGone(monitor, "term");
+    }
+
     /** Spec 4.3: attach fed by a pipe; its EOF closes the container's stdin (-i, stdin-once). */
     @Test
     void attachWithStdin() throws Exception {

@@ -65,6 +65,10 @@ class PodmanLogsE2eTest extends PodmanE2eBase {
         for (int i = 1; i <= n; i++) {
             assertConmonUnderTest("par" + i, runs.get(i - 1));
         }
+        if (!w.validation) {
+            List<Integer> daemons = w.daemons();
+            assertEquals(1, daemons.size(), () -> "jshimd processes serving 12 containers: " + daemons);
+        }
         for (int i = 1; i <= n; i++) {
             w.openGate("par" + i);
         }
