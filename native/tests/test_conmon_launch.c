@@ -121,7 +121,9 @@ static void test_failed_create(void)
 		 "echo 'runc create failed: boom' >&2\nexit 1\n",
 		 dir, dir, dir, dir, dir, dir);
 	put("rt", rt, 0755);
-	snprintf(rt, sizeof rt, "#!/bin/sh\necho \"$@\" > %s/exitcmd.ran\n", dir);
+	/* written aside, then renamed: run() waits for the name, then the content is read */
+	snprintf(rt, sizeof rt, "#!/bin/sh\necho \"$@\" > %s/exitcmd.tmp && mv %s/exitcmd.tmp %s/exitcmd.ran\n",
+		 dir, dir, dir);
 	put("exitcmd", rt, 0755);
 	run("", "rt", record, sizeof record, &rc);
 	CHECK(rc == 0);
