@@ -152,6 +152,30 @@ class MessagesTest {
         assertEquals(0, (huge.limit() - 12) % 2); // never cut inside a UTF-8 sequence
     }
 
+    /** The bytes a 0.1.0 launcher sends, built by hand (not by Messages.hello), still decode. */
+    @Test
+    void aV1HelloAsThe010LauncherSendsIt() throws Exception {
+        String[] strings = {"c1", "/l/c1.log", "/e/c1", "/a/c1"};
+        int payload = 32;
+        for (String x : strings) {
+            payload += 2 + x.length();
+        }
+        ByteBuffer b = ByteBuffer.allocateDirect(8 + payload).order(ByteOrder.nativeOrder());
+        b.putShort((short) 1).putShort((short) 1).putInt(payload);
+        b.putInt(Protocol.HELLO_STDIN).putInt(0).putInt(100).putInt(101).putInt(0).putInt(1).putInt(1).putInt(6);
+        for (String x : strings) {
+            b.putShort((short) x.length()).put(x.getBytes(StandardCharsets.US_ASCII));
+        }
+        b.flip();
+        Hello h = Messages.decodeHello(b, 0, b.limit(), 6);
+        assertEquals(new Hello(Protocol.HELLO_STDIN, 0, 100, 101, 0, 1, 1, 6, "c1", "/l/c1.log", "/e/c1", "/a/c1"), h);
+        assertEquals(1, h.version());
+        assertEquals(Protocol.FD_STDIN, h.stdinFd());
+        ByteBuffer exited = ByteBuffer.allocateDirect(12).order(ByteOrder.nativeOrder());
+        exited.putShort((short) 1).putShort((short) Protocol.MSG_EXITED).putInt(4).putInt(137 << 8).flip();
+        assertEquals(new Exited(137 << 8, 0, 0), Messages.decodeExited(exited, 0, 12, 0));
+    }
+
     private static ByteBuffer copy(ByteBuffer b) {
         ByteBuffer c = ByteBuffer.allocateDirect(b.limit()).order(ByteOrder.nativeOrder());
         c.put(0, b, 0, b.limit());
