@@ -15,6 +15,8 @@
  * wait for the spawned process to exit, THEN decode one JSON value from fd 3 (streaming,
  * --read-timeout, default 240 s), and look --trailing-ms (default 300) for anything after it.
  * --sigint-when: SIGINT the monitor once LOG contains TEXT (CRI-O 1.28.11's stop).
+ * --cgroup DIR (repeatable): before the start byte, write the spawned pid to DIR/cgroup.procs
+ * (CRI-O's cgroupfs manager moves it into <pod>/crio-conmon-<id>, spec 5.3).
  * --start-delay-ms: wait that long before the start byte (CRI-O moves the process into its
  * cgroup meanwhile) and record which of the bundle's files exist then (before_start) and
  * whether the spawned process is still alive (alive_before_start).
@@ -41,6 +43,7 @@
 #include <unistd.h>
 
 #define MAX_ENV 16
+#define MAX_CGROUPS 16
 #define BUF_MAX (1 << 20)
 
 struct buf {
@@ -53,6 +56,8 @@ struct opts {
 	const char *result, *cwd, *sigint_log, *sigint_text;
 	char *env[MAX_ENV + 4];
 	int nenv;
+	const char *cgroups[MAX_CGROUPS];
+	int ncgroups;
 	long read_timeout_s, trailing_ms, start_delay_ms;
 	char **argv;
 };
@@ -141,6 +146,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->env[o->nenv++] = argv[++i];
 		} else if (strcmp(a, "--read-timeout") == 0) {
 			o->read_timeout_s = atol(argv[++i]);
+		} else if (strcmp(a, "--cgroup") == 0) {
+			if (o->ncgroups >= MAX_CGROUPS)
+				return -1;
+			o->cgroups[o->ncgroups++] = argv[++i];
 		} else if (strcmp(a, "--start-delay-ms") == 0) {
 			o->start_delay_ms = atol(argv[++i]);
 		} else if (strcmp(a, "--trailing-ms") == 0) {
@@ -346,6 +355,13 @@ int main(int argc, char **argv)
 		close(errp[1]);
 	out_eof = outp[0] < 0;
 	err_eof = errp[0] < 0;
+	for (int k = 0; k < o.ncgroups; k++) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/cgroup.procs", o.cgroups[k]);
+		FILE *cg = fopen(path, "we");
+		if (cg == NULL || fprintf(cg, "%d\n", (int)pid) < 0 || fclose(cg) != 0)
+			die("move %d into %s", (int)pid, path);
+	}
 	struct buf before = {0};
 	int alive_before = -1, reaped = 0;
 	if (o.start_delay_ms > 0) {

@@ -29,6 +29,8 @@ final class CrioContainer {
     long memoryLimit;
     /** -r: the runtime; the real runc unless a test fakes it. */
     Path runtime = TestPaths.runtime();
+    /** cgroup dirs CRI-O moves the spawned monitor into before the start byte (crio-replay --cgroup). */
+    final List<Path> monitorCgroups = new ArrayList<>();
     /** crio-replay --start-delay-ms: how long CRI-O takes to move the monitor into its cgroup. */
     long startDelayMs;
     /** The create's result, and the init's pid from it. */
@@ -74,13 +76,18 @@ final class CrioContainer {
         return persist.resolve("exit");
     }
 
-    /** Writes config.json: the template with args, rootfs, terminal and the memory limit. */
+    /** Writes config.json: the template with args, rootfs, terminal, cgroupsPath and the memory limit. */
     void writeConfig() throws IOException {
         String template = Files.readString(TestPaths.rootfsDir().resolve("config.template.json"), StandardCharsets.UTF_8);
         String c = Bundle.render(template, TestPaths.rootfsDir().resolve("rootfs").toString(), args);
         if (tty) {
             c = c.replace("\"terminal\": false", "\"terminal\": true");
         }
+        // CRI-O's cgroupfs manager: an absolute cgroupsPath, never nested in the monitor's cgroup
+        if (!c.contains("\"linux\": {")) {
+            throw new AssertionError("config template has no linux section");
+        }
+        c = c.replace("\"linux\": {", "\"linux\": {\"cgroupsPath\": \"/crio-" + id + "\",");
         if (memoryLimit > 0) {
             String mem = "\"resources\": {\"memory\": {\"limit\": " + memoryLimit + ", \"swap\": " + memoryLimit + "},";
             if (!c.contains("\"resources\": {")) {
@@ -130,6 +137,10 @@ final class CrioContainer {
         List<String> opts = new ArrayList<>(List.of("--cwd", bundle.toString()));
         if (tty) {
             opts.add("--tty");
+        }
+        for (Path cg : monitorCgroups) {
+            opts.add("--cgroup");
+            opts.add(cg.toString());
         }
         if (startDelayMs > 0) {
             opts.add("--start-delay-ms");

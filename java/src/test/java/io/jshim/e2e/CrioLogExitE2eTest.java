@@ -224,4 +224,45 @@ class CrioLogExitE2eTest extends CrioE2eBase {
         assertTrue(Procs.waitGone(mon, 5_000), "the monitor exits");
         assertFalse(Files.exists(c.attachLink(), java.nio.file.LinkOption.NOFOLLOW_LINKS), "<socket-dir>/<id> after exit");
     }
+
+    /**
+     * 5.3/5.5: CRI-O (cgroupfs) moves the spawned monitor into {@code crio-conmon-<id>} before the
+     * start byte and rmdirs it at RemoveContainer: after the exit nothing may be left in it (a
+     * jshimd started from there must have left it). In jshim mode the world's daemon is killed
+     * first, so this create starts one from inside the cgroup.
+     */
+    @Test
+    void monitorCgroupIsEmptyAfterExit() throws Exception {
+        for (int pid : w.daemons()) {
+            io.jshim.nativeio.Native.kill(pid, io.jshim.nativeio.Native.SIGKILL);
+            assertTrue(Procs.waitGone(pid, 5_000), "old jshimd gone");
+        }
+        CrioContainer c = w.container("sh", "-c", "echo in-scope; sleep 0.3; exit 8");
+        try (ThrowawayCgroup cg = new ThrowawayCgroup("crio-conmon-" + c.id)) {
+            c.monitorCgroups.addAll(cg.dirs);
+            createOk(c);
+            int mon = c.monitorPid();
+            assertTrue(cg.pids().contains(mon), () -> "the monitor " + mon + " is not in " + cg.dirs + ": " + cg.pids());
+            c.start();
+            assertEquals("8", c.awaitExit(10_000));
+            assertTrue(Procs.waitGone(mon, 5_000), "the monitor exits");
+            List<String> errors = new ArrayList<>();
+            boolean removed = Wait.until(5_000, () -> {
+                errors.clear();
+                for (Path d : cg.dirs) {
+                    try {
+                        Files.deleteIfExists(d);
+                    } catch (IOException e) {
+                        errors.add(e.toString());
+                    }
+                }
+                return errors.isEmpty();
+            });
+            assertTrue(removed, () -> "CRI-O's rmdir of crio-conmon-<id> fails: " + errors + "; left in it: " + cg.members());
+            if (!w.validation) {
+                assertEquals(1, w.daemons().size(), () -> "the jshimd started from the scope survives: " + w.daemons());
+            }
+        }
+        assertEquals(List.of("in-scope"), lines(parseK8s(c.logText(), "log"), "stdout"));
+    }
 }
