@@ -82,6 +82,46 @@ class CrioCreateE2eTest extends CrioE2eBase {
         assertEquals("0", c.awaitExit(10_000));
     }
 
+    /**
+     * kubelet starts pods concurrently: 8 CRI-O creates at once (in jshim mode with no daemon
+     * running, so they race to start one): each gets its pid, runs and exits with its own code.
+     */
+    @Test
+    void eightConcurrentCreates() throws Exception {
+        for (int pid : w.daemons()) {
+            io.jshim.nativeio.Native.kill(pid, io.jshim.nativeio.Native.SIGKILL);
+            assertTrue(Procs.waitGone(pid, 5_000), "old jshimd gone");
+        }
+        List<CrioContainer> cs = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            cs.add(w.container("sh", "-c", "echo c" + i + "; exit " + (20 + i)));
+        }
+        List<java.util.concurrent.CompletableFuture<Void>> fs = new java.util.ArrayList<>();
+        for (CrioContainer c : cs) {
+            fs.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    createOk(c);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, CrioIo::thread));
+        }
+        for (var f : fs) {
+            CrioIo.await(f, 60_000, () -> "a concurrent create did not finish within 60 s");
+        }
+        if (!w.validation) {
+            assertEquals(1, w.daemons().size(), () -> "one jshimd for all: " + w.daemons());
+        }
+        for (CrioContainer c : cs) {
+            c.start();
+        }
+        for (int i = 0; i < cs.size(); i++) {
+            CrioContainer c = cs.get(i);
+            assertEquals(String.valueOf(20 + i), c.awaitExit(20_000), "exit of container " + i);
+            assertEquals(List.of("c" + i), lines(parseK8s(c.logText(), "log"), "stdout"));
+        }
+    }
+
     /** 1.7 point 3 and 5: exactly one JSON value, {"pid": N}, and nothing after it on fd 3. */
     @Test
     void pidIsExactlyOneJsonValue() throws Exception {
