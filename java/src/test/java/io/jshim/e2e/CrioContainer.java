@@ -219,11 +219,17 @@ final class CrioContainer {
         for (String o : helperOpts) {
             opts.add(o.equals("LOG") ? execLog.toString() : o); // the temp log's name is only known here
         }
-        return CrioReplay.run("exec", tmp.resolve("exec" + (execs++)), opts, w.extraEnv(), a, 120_000);
+        CrioReplay.Result r = CrioReplay.run("exec", tmp.resolve("exec" + nextExec()), opts, w.extraEnv(), a, 120_000);
+        r.execLog = execLog.toString();
+        return r;
     }
 
     Path lastExecLog;
     private int execs;
+
+    private synchronized int nextExec() {
+        return execs++;
+    }
 
     /** The balanced {...} that follows key in text (strings with escapes respected). */
     static String objectAfter(String text, String key) {

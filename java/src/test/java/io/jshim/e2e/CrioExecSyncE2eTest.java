@@ -54,6 +54,42 @@ class CrioExecSyncE2eTest extends CrioE2eBase {
         assertEquals("running", c.state(), "the container is untouched");
     }
 
+    /**
+     * 2.2 "pipe trap": a probe that leaves a background child holding its output returns when
+     * the probe's own process exits, not when the child does; CRI-O's fd 1/2 reach EOF.
+     */
+    @Test
+    void backgroundChildDoesNotHoldTheProbe() throws Exception {
+        CrioContainer c = running();
+        CrioReplay.Result r = c.execSync(0, List.of(), "sh", "-c", "sleep 6.5 & echo bg-started; exit 0");
+        assertEquals(Map.of("exit_code", 0L), exitMessage(r), r::toString);
+        assertTrue(r.waitMs < 5_000, () -> "ExecSync waited for the background child: " + r);
+        assertEquals("bg-started\n", streamText(parseK8s(Files.readString(c.lastExecLog), "exec log"), "stdout"));
+    }
+
+    /** Probes run concurrently on one container (kubelet's liveness + readiness): each gets its own result. */
+    @Test
+    void concurrentExecSyncs() throws Exception {
+        CrioContainer c = running();
+        List<java.util.concurrent.CompletableFuture<CrioReplay.Result>> fs = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            int n = i;
+            fs.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return c.execSync(0, List.of(), "sh", "-c", "sleep 0.3; echo probe" + n + "; exit " + (10 + n));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, CrioIo::thread));
+        }
+        for (int i = 0; i < 4; i++) {
+            CrioReplay.Result r = fs.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(Map.of("exit_code", 10L + i), exitMessage(r), r::toString);
+            java.nio.file.Path log = java.nio.file.Path.of(r.execLog);
+            assertEquals("probe" + i + "\n", streamText(parseK8s(Files.readString(log), "exec log " + i), "stdout"));
+        }
+    }
+
     /** 2.6: the log stops at --log-global-size-max 16777216 (records included); the exec still ends. */
     @Test
     void logCappedAt16MiB() throws Exception {

@@ -34,6 +34,8 @@ final class CrioReplay {
         String beforeStart;
         int aliveBeforeStart;
         String helperOutput;
+        /** ExecSync: the -l temp log of this call. */
+        String execLog;
 
         /** The JSON value as a flat object (CRI-O decodes it into a struct). */
         Map<String, Object> json() {
