@@ -27,10 +27,10 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
   "default-jre-headless (>= 2:1.17) | java17-runtime-headless, runc | crun")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
-# CPack adds ldconfig calls for any .so under /usr/lib/*; ours is private (no ldconfig), so
-# these explicit maintainer scripts take their place.
+# The maintainer scripts (generated from packaging/maint/): the upgrade rule of DESIGN.md.
+# Explicit scripts also keep CPack from adding ldconfig calls for the private JNI library.
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
-  "${CMAKE_CURRENT_SOURCE_DIR}/deb/postinst" "${CMAKE_CURRENT_SOURCE_DIR}/deb/postrm")
+  "${JSHIM_MAINT_DIR}/deb/postinst" "${JSHIM_MAINT_DIR}/deb/prerm" "${JSHIM_MAINT_DIR}/deb/postrm")
 
 # ---- RPM ----
 set(CPACK_RPM_FILE_NAME RPM-DEFAULT)
@@ -40,6 +40,8 @@ set(CPACK_RPM_PACKAGE_GROUP "System Environment/Daemons")
 set(CPACK_RPM_PACKAGE_SUMMARY "Container runtime shim: C launcher and Java daemon")
 set(CPACK_RPM_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION}")
 set(CPACK_RPM_PACKAGE_REQUIRES "(java-17-openjdk-headless or java-headless >= 1:17), runc")
+set(CPACK_RPM_POST_INSTALL_SCRIPT_FILE "${JSHIM_MAINT_DIR}/rpm-post")
+set(CPACK_RPM_POST_UNINSTALL_SCRIPT_FILE "${JSHIM_MAINT_DIR}/rpm-postun")
 set(CPACK_RPM_CHANGELOG_FILE "${CMAKE_CURRENT_SOURCE_DIR}/doc/rpm-changelog")
 # libjshim-jni.so is private to jshimd: never offer it to other packages.
 set(CPACK_RPM_SPEC_MORE_DEFINE "%global __provides_exclude_from ^/usr/lib/jshim/.*$

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# test-upgrade.sh BUILD_DIR SOURCE_DIR SYNCPIPE_RUN ATTACH_PROBE: the upgrade test (ctest
+# `upgrade`, labels e2e and package, RUN_SERIAL).
+#
+# Installs the previous release's .deb (built from the commit in packaging/previous-release,
+# cached in BUILD_DIR/upgrade-prev/), starts streaming containers and an attached one through
+# the INSTALLED launcher on the default socket, installs this tree's .deb, restarts jshimd
+# twice (SIGKILL, SIGTERM), starts containers through the new launcher (shimmy dialect, podman),
+# tries a downgrade while they run (refused), downgrades once they are gone, and checks that
+# every old container's log holds each line exactly once, in order, that every exit file is
+# right and that attach works throughout (the rule: docs/DESIGN.md, "Upgrades").
+# This installs packages system-wide and purges them at the end, also when it fails; it fails
+# at once if jshim is already installed or a daemon already serves /run/jshim/jshimd.sock.
+set -euo pipefail
+
+fail() { echo "test-upgrade: FAIL: $*" >&2; exit 1; }
+say() { echo "test-upgrade: [$(($(date +%s) - t_start))s] $*"; }
+t_start=$(date +%s)
+
+[ $# -eq 4 ] || fail "usage: test-upgrade.sh BUILD_DIR SOURCE_DIR SYNCPIPE_RUN ATTACH_PROBE"
+build=$(readlink -f -- "$1")
+src=$(readlink -f -- "$2")
+syncpipe=$(readlink -f -- "$3")
+probe=$(readlink -f -- "$4")
+runc=${RUNC:-/usr/sbin/runc}
+podman=${PODMAN:-/usr/bin/podman}
+rootfs_dir=$build/test-rootfs
+sock=/run/jshim/jshimd.sock
+[ "$(id -u)" = 0 ] || fail "needs root (dpkg, runc)"
+[ -x "$runc" ] || fail "runc missing at $runc"
+[ -f "$rootfs_dir/config.template.json" ] || fail "no $rootfs_dir/config.template.json (fixture e2e-rootfs)"
+for tool in dpkg dpkg-query git jq cmake cpack; do
+	command -v "$tool" >/dev/null || fail "$tool is not installed"
+done
+prev=$(tr -d ' \n' <"$src/packaging/previous-release")
+[ -n "$prev" ] || fail "packaging/previous-release is empty"
+
+# shellcheck source=packaging/upgrade-lib.sh
+. "$src/packaging/upgrade-lib.sh"
+
+# ---- preconditions: nothing of jshim installed or serving the default socket ----
+if dpkg-query -W -f '${Status}' jshim 2>/dev/null | grep -q 'installed'; then
+	fail "jshim is installed on this machine: this test installs and purges it; remove it first"
+fi
+[ -z "$(daemons)" ] || fail "a jshimd already serves $sock (pid $(daemons)): not this test's"
+
+tmp=$(mktemp -d /tmp/jshim-upg.XXXXXX)
+runc_root=$tmp/runc
+proot=$tmp/podman
+mkdir -p "$runc_root" "$proot"
+installed_by_us=
+cleanup() {
+	rc=$?
+	set +e
+	for c in $(jq -r '.[].id' < <("$runc" --root "$runc_root" list -f json 2>/dev/null)); do
+		"$runc" --root "$runc_root" delete -f "$c" >/dev/null 2>&1
+	done
+	if [ -x "$podman" ]; then
+		podman_cmd rm -f -a -t 0 >/dev/null 2>&1
+	fi
+	# the launchers see their containers die and end within the fallback (10 s) at most
+	for _ in $(seq 150); do [ -z "$(launchers)" ] && break; sleep 0.1; done
+	if [ -n "$installed_by_us" ]; then
+		dpkg --purge jshim >"$tmp/purge.log" 2>&1 || { cat "$tmp/purge.log"; echo "test-upgrade: dpkg --purge failed" >&2; rc=1; }
+	fi
+	for p in $(daemons) $(launchers); do kill -KILL "$p" 2>/dev/null; done
+	[ $rc -eq 0 ] && rm -rf "$tmp" || echo "test-upgrade: left $tmp for inspection" >&2
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- 1. the packages: the previous release (cached) and this tree's ----
+prev_dir=$build/upgrade-prev/$prev
+prev_deb=$(ls "$prev_dir"/jshim_*.deb 2>/dev/null | head -n 1 || true)
+if [ -z "$prev_deb" ]; then
+	say "building the previous release $prev into $prev_dir"
+	rm -rf "$prev_dir"
+	mkdir -p "$prev_dir/src"
+	git -C "$src" archive "$prev" | tar -x -C "$prev_dir/src" || fail "git archive $prev"
+	{ cmake -S "$prev_dir/src" -B "$prev_dir/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+		cmake --build "$prev_dir/build" -j2 &&
+		(cd "$prev_dir/build" && cpack -G DEB); } >"$prev_dir/build.log" 2>&1 \
+		|| { tail -n 40 "$prev_dir/build.log"; fail "building $prev"; }
+	cp "$prev_dir"/build/jshim_*.deb "$prev_dir/"
+	prev_deb=$(ls "$prev_dir"/jshim_*.deb | head -n 1)
+fi
+prev_ver=$(dpkg-deb -f "$prev_deb" Version)
+(cd "$build" && cpack -G DEB -B "$tmp/cur") >"$tmp/cpack.log" 2>&1 || { cat "$tmp/cpack.log"; fail "cpack"; }
+cur_deb=$(ls "$tmp"/cur/jshim_*.deb | head -n 1)
+cur_ver=$(dpkg-deb -f "$cur_deb" Version)
+say "previous release $prev_ver ($prev), tree under test $cur_ver"
+dpkg --compare-versions "$prev_ver" lt "$cur_ver" || fail "$prev_ver is not older than $cur_ver"
+
+# ---- 2. the previous release, installed; containers through its launcher ----
+installed_by_us=1
+install_deb "$prev_deb" "$tmp/install-prev.log" || { cat "$tmp/install-prev.log"; fail "dpkg -i $prev_deb"; }
+[ "$(installed_version)" = "$prev_ver" ] || fail "installed: $(installed_version)"
+"$(command -v jshim)" --version | grep -qx "jshim $prev_ver" || fail "jshim --version: $(jshim --version)"
+
+streamer='trap "exit 7" TERM; i=0; while :; do echo "s$i ________________________________________________________"; i=$((i+1)); usleep 2000; done'
+attacher='while read l; do [ "$l" = quit ] && exit 5; echo "got:$l"; done; exit 6'
+old="o1 o2 o3"
+for c in $old; do start_shimmy "$c" /usr/bin/jshim "$streamer"; done
+start_shimmy oa /usr/bin/jshim "$attacher" --stdin
+d=$(await_daemon "" "$prev_ver")
+say "old containers o1 o2 o3 (streaming) and oa (stdin) run through jshim $prev_ver, jshimd $prev_ver pid $d"
+attach oa hello-0
+await_lines o1 200
+
+# ---- 3. the upgrade ----
+install_deb "$cur_deb" "$tmp/install-cur.log" || { cat "$tmp/install-cur.log"; fail "dpkg -i $cur_deb"; }
+[ "$(installed_version)" = "$cur_ver" ] || fail "installed after the upgrade: $(installed_version)"
+grep -qF "stopped jshimd (pid $d) (upgrade from $prev_ver to $cur_ver)" "$tmp/install-cur.log" \
+	|| fail "postinst did not hand over from jshimd $d: $(cat "$tmp/install-cur.log")"
+gone "$d" 10 || fail "jshimd $prev_ver (pid $d) still runs after the upgrade"
+d=$(await_daemon "$d" "$cur_ver")
+say "upgraded: the postinst stopped jshimd $prev_ver, the old launchers started jshimd $cur_ver (pid $d)"
+attach oa hello-1
+
+# ---- 4. two restarts: SIGKILL, then SIGTERM ----
+restarts=1
+for sig in KILL TERM; do
+	before=$(lines o1)
+	kill -"$sig" "$d"
+	gone "$d" 10 || fail "jshimd $d did not end on SIG$sig"
+	d=$(await_daemon "$d" "$cur_ver")
+	restarts=$((restarts + 1))
+	await_lines o1 $((before + 100))
+	say "SIG$sig: jshimd $cur_ver pid $d serves again; o1 has $(lines o1) lines"
+done
+attach oa hello-2
+"$runc" --root "$runc_root" kill o3 TERM
+await_exit o3 7
+
+# ---- 5. new containers beside the old ones: the new launcher, shimmy and podman ----
+start_shimmy n1 /usr/bin/jshim "$streamer"
+start_shimmy na /usr/bin/jshim "$attacher" --stdin
+attach na new-0
+await_lines n1 100
+podman_ran=
+if [ -x "$podman" ]; then
+	start_podman p1 "$streamer"
+	podman_ran=1
+	say "new containers n1, na (shimmy dialect) and p1 (podman) run through jshim $cur_ver"
+else
+	say "podman is not installed: new containers n1, na (shimmy dialect) only"
+fi
+
+# ---- 6. a downgrade while containers of the new launcher run: refused, nothing touched ----
+if install_deb "$prev_deb" "$tmp/downgrade-refused.log"; then
+	fail "the downgrade to $prev_ver went through while jshim $cur_ver launchers run"
+fi
+grep -qF "refusing to downgrade to $prev_ver" "$tmp/downgrade-refused.log" \
+	|| fail "no refusal message: $(cat "$tmp/downgrade-refused.log")"
+[ "$(installed_version)" = "$cur_ver" ] || fail "after the refused downgrade: $(installed_version)"
+[ "$(daemons)" = "$d" ] || fail "the refused downgrade changed the daemon: $(daemons), was $d"
+before=$(lines n1)
+await_lines n1 $((before + 50))
+attach na new-1
+say "downgrade refused while n1, na${podman_ran:+, p1} run; jshimd $d untouched"
+
+# the containers of the new launcher end; then the downgrade goes through
+"$runc" --root "$runc_root" kill n1 TERM
+await_exit n1 7
+attach na quit ""
+await_exit na 5
+if [ -n "$podman_ran" ]; then
+	stop_podman p1
+fi
+for _ in $(seq 150); do [ -z "$(launchers current)" ] && break; sleep 0.1; done
+[ -z "$(launchers current)" ] || fail "launchers of $cur_ver still run: $(launchers current)"
+install_deb "$prev_deb" "$tmp/downgrade.log" || { cat "$tmp/downgrade.log"; fail "the downgrade to $prev_ver"; }
+[ "$(installed_version)" = "$prev_ver" ] || fail "after the downgrade: $(installed_version)"
+grep -qF "stopped jshimd (pid $d) (downgrade from $cur_ver to $prev_ver)" "$tmp/downgrade.log" \
+	|| fail "postrm did not hand over from jshimd $d: $(cat "$tmp/downgrade.log")"
+d=$(await_daemon "$d" "$prev_ver")
+restarts=$((restarts + 1))
+say "downgraded: the old launchers started jshimd $prev_ver (pid $d)"
+attach oa hello-3
+start_shimmy o9 /usr/bin/jshim 'echo after-downgrade; exit 2'
+await_exit o9 2
+
+# ---- 7. the old containers end; every log exact, every exit file right ----
+before=$(lines o1)
+await_lines o1 $((before + 100))
+for c in o1 o2; do "$runc" --root "$runc_root" kill "$c" TERM; done
+await_exit o1 7
+await_exit o2 7
+attach oa quit ""
+await_exit oa 5
+
+total_lines=0 total_bytes=0
+for c in o1 o2 o3 n1; do
+	n=$(verify_stream "$c")
+	total_lines=$((total_lines + n))
+	total_bytes=$((total_bytes + $(stat -c %s "$tmp/$c/log")))
+done
+verify_texts oa "got:hello-0 got:hello-1 got:hello-2 got:hello-3"
+verify_texts na "got:new-0 got:new-1"
+verify_texts o9 "after-downgrade"
+if [ -n "$podman_ran" ]; then
+	verify_podman p1
+	total_lines=$((total_lines + $(cat "$proot/p1.count")))
+fi
+say "figures: $(($(ls -d "$tmp"/*/log | wc -l) + ${podman_ran:-0})) containers, $total_lines streamed lines ($total_bytes log bytes), $restarts daemon restarts (upgrade, SIGKILL, SIGTERM, downgrade), $(($(date +%s) - t_start)) s"
+say "1 passed, 0 failed"

@@ -1,0 +1,161 @@
+# upgrade-lib.sh: helpers of packaging/test-upgrade.sh (sourced; uses its variables: tmp,
+# sock, runc, runc_root, rootfs_dir, syncpipe, probe, podman, proot).
+
+# the daemons of the default socket: holders of <socket>.lock
+daemons() {
+	for fd in /proc/[0-9]*/fd/*; do
+		[ "$(readlink "$fd" 2>/dev/null)" = "$sock.lock" ] || continue
+		pid=${fd#/proc/}
+		echo "${pid%%/*}"
+	done | sort -un | tr '\n' ' ' | sed 's/ $//'
+}
+
+# the installed launchers (also of a replaced binary): "<pid>" per line; with an argument
+# "current", only those of the binary installed now
+launchers() {
+	for exe in /proc/[0-9]*/exe; do
+		t=$(readlink "$exe" 2>/dev/null) || continue
+		if [ "$t" = /usr/bin/jshim ] || { [ "${1:-}" != current ] && [ "$t" = "/usr/bin/jshim (deleted)" ]; }; then
+			p=${exe#/proc/}
+			p=${p%/exe}
+			[ "$(cut -d ' ' -f 3 "/proc/$p/stat" 2>/dev/null)" = Z ] || echo "$p"
+		fi
+	done
+}
+
+installed_version() {
+	dpkg-query -W -f '${Status} ${Version}' jshim 2>/dev/null | sed -n 's/^install ok installed //p'
+}
+
+install_deb() {
+	dpkg -i "$1" >"$2" 2>&1
+}
+
+# gone PID SECONDS: PID ended (a zombie counts: PID 1 here does not reap)
+gone() {
+	for _ in $(seq $(($2 * 10))); do
+		st=$(cut -d ' ' -f 3 "/proc/$1/stat" 2>/dev/null || echo gone)
+		[ "$st" = gone ] || [ "$st" = Z ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# await_daemon OLD_PID VERSION: the one daemon of the default socket, not OLD_PID, which
+# logged "jshimd VERSION listening on <socket> (pid P)"; prints P
+await_daemon() {
+	for _ in $(seq 300); do
+		d=$(daemons)
+		if [ -n "$d" ] && [ "$d" != "$1" ] && [ "${d#* }" = "$d" ] &&
+			grep -qF "jshimd $2 listening on $sock (pid $d)" /run/jshim/jshimd.log 2>/dev/null; then
+			echo "$d"
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "no jshimd $2 serves $sock 30 s after pid ${1:-none} (daemons now: $(daemons)); jshimd.log: $(tail -n 5 /run/jshim/jshimd.log 2>&1)"
+}
+
+# start_shimmy NAME LAUNCHER SCRIPT [FLAG...]: a container the way conman starts one (its
+# argv order, sync pipe fd 3, empty environment, the default daemon socket), then runc start
+start_shimmy() {
+	local name=$1 launcher=$2 script=$3
+	shift 3
+	local dir=$tmp/$name
+	mkdir -p "$dir"
+	jq --arg root "$rootfs_dir/rootfs" --arg s "$script" '.root.path = $root | .process.args = ["sh", "-c", $s]' \
+		"$rootfs_dir/config.template.json" >"$dir/config.json"
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$syncpipe" --report "$dir/report.json" -- \
+		"$launcher" --shimmy-pidfile "$dir/shimmy.pid" --shimmy-log-level INFO \
+		--runtime "$runc" "--runtime-arg='--root=$runc_root'" \
+		--bundle "$dir" --container-id "$name" \
+		--container-pidfile "$dir/container.pid" --container-logfile "$dir/log" \
+		--container-exitfile "$dir/exit" --container-attachfile "$dir/attach" \
+		"$@" --syncpipe-fd 3 </dev/null >"$dir/jshim.out" 2>&1 \
+		|| fail "$name: $launcher exited $?: $(cat "$dir/jshim.out")"
+	jq -e '.kind == "container_pid" and .pid > 0' "$dir/report.json" >/dev/null 2>&1 \
+		|| fail "$name: sync report is not container_pid: $(cat "$dir/report.json")"
+	"$runc" --root "$runc_root" start "$name" || fail "$name: runc start"
+}
+
+# attach NAME LINE [EXPECT]: one attach session sends LINE and sees EXPECT (default got:LINE)
+# in the container's output; EXPECT "" only sends
+attach() {
+	"$probe" "$tmp/$1/attach" "$2" "${3-got:$2}" 20000 >"$tmp/$1/attach.out" 2>&1 \
+		|| fail "$1: attach (sent $2): $(cat "$tmp/$1/attach.out")"
+}
+
+lines() {
+	wc -l <"$tmp/$1/log"
+}
+
+# await_lines NAME N: the log of NAME has N lines within 30 s
+await_lines() {
+	for _ in $(seq 300); do
+		[ "$(lines "$1")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "$1: $(lines "$1") log lines 30 s on, waiting for $2"
+}
+
+# await_exit NAME CODE: the shimmy exit file says "exited" with CODE within 30 s
+await_exit() {
+	local f=$tmp/$1/exit
+	for _ in $(seq 300); do [ -s "$f" ] && break; sleep 0.1; done
+	[ -s "$f" ] || fail "$1: no exit file 30 s after its end"
+	jq -e --argjson c "$2" '.reason == "exited" and .exitCode == $c' "$f" >/dev/null \
+		|| fail "$1: exit file $(cat "$f"), expected exit code $2"
+}
+
+# verify_stream NAME: the log is s0, s1, ... on stdout, each exactly once, in order, whole;
+# prints the count
+verify_stream() {
+	awk -v name="$1" -v pad="________________________________________________________" '
+		!/^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[^ ]+ stdout / {
+			printf "%s: log line %d is not a stdout record: %s\n", name, NR, $0 > "/dev/stderr"; bad = 1; exit 1 }
+		{ t = $0; sub(/^[^ ]+ [^ ]+ /, "", t)
+		  if (t != "s" (n + 0) " " pad) {
+			printf "%s: log line %d is \"%s\", expected \"s%d %s\"\n", name, NR, t, n, pad > "/dev/stderr"; bad = 1; exit 1 }
+		  n++ }
+		END { if (!bad) print n + 0 }' "$tmp/$1/log" || fail "$1: the log is not exact"
+}
+
+# verify_texts NAME "T1 T2 ...": the stdout records of NAME are exactly these texts
+verify_texts() {
+	got=$(awk '{ t = $0; sub(/^[^ ]+ [^ ]+ /, "", t); printf "%s%s", sep, t; sep = " " }' "$tmp/$1/log")
+	[ "$got" = "$2" ] || fail "$1: log texts \"$got\", expected \"$2\""
+}
+
+# ---- podman: a private storage root, jshim's conmon name, the default daemon socket ----
+podman_cmd() {
+	CONTAINERS_CONF=$proot/containers.conf "$podman" --root "$proot/root" --runroot "$proot/runroot" \
+		--tmpdir "$proot/tmp" --storage-driver vfs --cgroup-manager=cgroupfs --events-backend=file \
+		--conmon /usr/libexec/jshim/conmon "$@"
+}
+
+start_podman() {
+	printf '[engine]\n' >"$proot/containers.conf"
+	[ -d "$proot/rootfs" ] || cp -a "$rootfs_dir/rootfs" "$proot/rootfs"
+	podman_cmd run -d --name "$1" --network none --log-driver k8s-file \
+		--ulimit nofile=4096:4096 --ulimit nproc=4096:4096 --rootfs "$proot/rootfs" \
+		sh -c "$2" >"$proot/$1.run" 2>&1 || fail "podman run $1: $(cat "$proot/$1.run")"
+	for _ in $(seq 300); do
+		[ "$(podman_cmd logs "$1" 2>/dev/null | wc -l)" -ge 100 ] && return 0
+		sleep 0.1
+	done
+	fail "podman $1: fewer than 100 lines in podman logs after 30 s"
+}
+
+stop_podman() {
+	podman_cmd stop -t 10 "$1" >/dev/null 2>&1 || fail "podman stop $1"
+	code=$(podman_cmd inspect -f '{{.State.ExitCode}}' "$1") || fail "podman inspect $1"
+	[ "$code" = 7 ] || fail "podman $1: exit code $code, expected 7"
+}
+
+verify_podman() {
+	podman_cmd logs "$1" >"$proot/$1.logs" 2>&1 || fail "podman logs $1"
+	awk -v pad="________________________________________________________" '
+		$0 != "s" (n + 0) " " pad { printf "podman logs line %d is \"%s\", expected s%d\n", NR, $0, n > "/dev/stderr"; bad = 1; exit 1 }
+		{ n++ } END { if (!bad) print n + 0 }' "$proot/$1.logs" >"$proot/$1.count" \
+		|| fail "podman $1: podman logs is not exact"
+}
