@@ -224,7 +224,7 @@ final class CrioContainer {
         return r;
     }
 
-    Path lastExecLog;
+    volatile Path lastExecLog;
     private int execs;
 
     private synchronized int nextExec() {

@@ -67,6 +67,44 @@ class CrioDaemonKillE2eTest extends CrioE2eBase {
         }
     }
 
+    /** An ExecSync (probe) in flight when jshimd is SIGKILLed: exit code and log still exact. */
+    @Test
+    void killJshimdDuringExecSync() throws Exception {
+        if (w.validation) {
+            System.err.println("crio e2e: SKIPPED killJshimdDuringExecSync: jshim-only (" + w.mode() + ")");
+            Assumptions.abort("jshim-only test, validation mode");
+        }
+        CrioContainer c = w.container("sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done");
+        createOk(c);
+        c.start();
+        java.util.concurrent.CompletableFuture<CrioReplay.Result> f = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return c.execSync(0, List.of(), "sh", "-c", "for b in $(seq 0 39); do seq $((b*2500+1)) $((b*2500+2500));"
+                        + " sleep 0.05; done; exit 9");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, CrioIo::thread);
+        assertTrue(Wait.until(20_000, () -> c.lastExecLog != null && sizeOf(c.lastExecLog) > 50_000),
+                "the exec log did not grow");
+        List<Integer> d = w.daemons();
+        assertEquals(1, d.size(), () -> "jshimd processes: " + d);
+        assertTrue(!f.isDone(), "the ExecSync is still running when jshimd is killed");
+        kill(d.get(0));
+        CrioReplay.Result r = f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(java.util.Map.of("exit_code", 9L), r.json(), r::toString);
+        assertSeq(lines(parseK8s(Files.readString(java.nio.file.Path.of(r.execLog)), "exec log"), "stdout"), 100_000,
+                "exec log");
+    }
+
+    private static long sizeOf(java.nio.file.Path p) {
+        try {
+            return Files.size(p);
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
     private static void kill(int pid) {
         assertEquals(0, Native.kill(pid, Native.SIGKILL), "kill -9 jshimd " + pid);
         assertTrue(Procs.waitGone(pid, 5_000), "jshimd " + pid + " survived SIGKILL");
