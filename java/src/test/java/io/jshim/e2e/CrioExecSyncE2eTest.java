@@ -98,6 +98,7 @@ class CrioExecSyncE2eTest extends CrioE2eBase {
                 "i=0; while [ $i -lt 300 ]; do head -c 70000 /dev/zero | tr '\\0' x; echo; i=$((i+1)); done; exit 0");
         assertEquals(Map.of("exit_code", 0L), exitMessage(r), r::toString);
         long size = Files.size(c.lastExecLog);
+        System.err.println("crio e2e: ExecSync log of 21 000 300 bytes of output capped at " + size + " bytes");
         assertTrue(size >= 16L * 1024 * 1024 - 8192 - 64 && size <= 16L * 1024 * 1024 + 8192 + 64,
                 () -> "exec log size " + size + ", cap 16777216");
         String text = Files.readString(c.lastExecLog);
