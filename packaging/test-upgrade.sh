@@ -38,6 +38,14 @@ prev=$(tr -d ' \n' <"$src/packaging/previous-release")
 # shellcheck source=packaging/upgrade-lib.sh
 . "$src/packaging/upgrade-lib.sh"
 
+# ---- one upgrade test per machine at a time (every build tree's `ctest -L e2e` has one);
+# fd 9 is closed for everything this test starts (upgrade-lib.sh) ----
+exec 9>/run/lock/jshim-upgrade-test.lock
+if ! flock -n 9; then
+	say "waiting for another upgrade test on this machine"
+	flock -w 1200 9 || fail "another upgrade test still runs after 20 min"
+fi
+
 # ---- preconditions: nothing of jshim installed or serving the default socket ----
 if dpkg-query -W -f '${Status}' jshim 2>/dev/null | grep -q 'installed'; then
 	fail "jshim is installed on this machine: this test installs and purges it; remove it first"

@@ -3,23 +3,20 @@
 
 # the daemons of the default socket: holders of <socket>.lock
 daemons() {
-	for fd in /proc/[0-9]*/fd/*; do
-		[ "$(readlink "$fd" 2>/dev/null)" = "$sock.lock" ] || continue
-		pid=${fd#/proc/}
-		echo "${pid%%/*}"
-	done | sort -un | tr '\n' ' ' | sed 's/ $//'
+	find /proc/[0-9]*/fd -maxdepth 1 -lname "$sock.lock" 2>/dev/null | cut -d / -f 3 | sort -un \
+		| tr '\n' ' ' | sed 's/ $//'
 }
 
 # the installed launchers (also of a replaced binary): "<pid>" per line; with an argument
 # "current", only those of the binary installed now
 launchers() {
-	for exe in /proc/[0-9]*/exe; do
-		t=$(readlink "$exe" 2>/dev/null) || continue
-		if [ "$t" = /usr/bin/jshim ] || { [ "${1:-}" != current ] && [ "$t" = "/usr/bin/jshim (deleted)" ]; }; then
-			p=${exe#/proc/}
-			p=${p%/exe}
-			[ "$(cut -d ' ' -f 3 "/proc/$p/stat" 2>/dev/null)" = Z ] || echo "$p"
-		fi
+	local deleted=/usr/bin/jshim
+	[ "${1:-}" = current ] || deleted='/usr/bin/jshim (deleted)'
+	for exe in $(find /proc -mindepth 2 -maxdepth 2 -name exe \( -lname /usr/bin/jshim \
+		-o -lname "$deleted" \) 2>/dev/null); do
+		p=${exe#/proc/}
+		p=${p%/exe}
+		[ "$(cut -d ' ' -f 3 "/proc/$p/stat" 2>/dev/null)" = Z ] || echo "$p"
 	done
 }
 
@@ -28,7 +25,7 @@ installed_version() {
 }
 
 install_deb() {
-	dpkg -i "$1" >"$2" 2>&1
+	dpkg -i "$1" >"$2" 2>&1 9>&-
 }
 
 # gone PID SECONDS: PID ended (a zombie counts: PID 1 here does not reap)
@@ -71,7 +68,7 @@ start_shimmy() {
 		--bundle "$dir" --container-id "$name" \
 		--container-pidfile "$dir/container.pid" --container-logfile "$dir/log" \
 		--container-exitfile "$dir/exit" --container-attachfile "$dir/attach" \
-		"$@" --syncpipe-fd 3 </dev/null >"$dir/jshim.out" 2>&1 \
+		"$@" --syncpipe-fd 3 </dev/null >"$dir/jshim.out" 2>&1 9>&- \
 		|| fail "$name: $launcher exited $?: $(cat "$dir/jshim.out")"
 	jq -e '.kind == "container_pid" and .pid > 0' "$dir/report.json" >/dev/null 2>&1 \
 		|| fail "$name: sync report is not container_pid: $(cat "$dir/report.json")"
@@ -81,7 +78,7 @@ start_shimmy() {
 # attach NAME LINE [EXPECT]: one attach session sends LINE and sees EXPECT (default got:LINE)
 # in the container's output; EXPECT "" only sends
 attach() {
-	"$probe" "$tmp/$1/attach" "$2" "${3-got:$2}" 20000 >"$tmp/$1/attach.out" 2>&1 \
+	"$probe" "$tmp/$1/attach" "$2" "${3-got:$2}" 20000 >"$tmp/$1/attach.out" 2>&1 9>&- \
 		|| fail "$1: attach (sent $2): $(cat "$tmp/$1/attach.out")"
 }
 
@@ -145,7 +142,7 @@ verify_texts() {
 podman_cmd() {
 	CONTAINERS_CONF=$proot/containers.conf "$podman" --root "$proot/root" --runroot "$proot/runroot" \
 		--tmpdir "$proot/tmp" --storage-driver vfs --cgroup-manager=cgroupfs --events-backend=file \
-		--conmon /usr/libexec/jshim/conmon "$@"
+		--conmon /usr/libexec/jshim/conmon "$@" 9>&-
 }
 
 start_podman() {

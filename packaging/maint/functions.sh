@@ -24,11 +24,7 @@ jshim_ver_lt() {
 
 # jshim_daemons: the pids of the daemons of the default socket (holders of <socket>.lock).
 jshim_daemons() {
-	for fd in /proc/[0-9]*/fd/*; do
-		[ "$(readlink "$fd" 2>/dev/null)" = "$jshim_socket.lock" ] || continue
-		pid=${fd#/proc/}
-		echo "${pid%%/*}"
-	done | sort -un
+	find /proc/[0-9]*/fd -maxdepth 1 -lname "$jshim_socket.lock" 2>/dev/null | cut -d / -f 3 | sort -un
 }
 
 # jshim_launchers: "<pid> <version>" for every running launcher of the installed path (also
@@ -36,12 +32,8 @@ jshim_daemons() {
 # itself, through /proc/<pid>/exe, once per binary.
 jshim_launchers() {
 	seen=
-	for exe in /proc/[0-9]*/exe; do
-		target=$(readlink "$exe" 2>/dev/null) || continue
-		case $target in
-		"$jshim_launcher" | "$jshim_launcher (deleted)") ;;
-		*) continue ;;
-		esac
+	for exe in $(find /proc -mindepth 2 -maxdepth 2 -name exe \( -lname "$jshim_launcher" \
+		-o -lname "$jshim_launcher (deleted)" \) 2>/dev/null); do
 		pid=${exe#/proc/}
 		pid=${pid%/exe}
 		ino=$(stat -L -c %i "$exe" 2>/dev/null) || continue
