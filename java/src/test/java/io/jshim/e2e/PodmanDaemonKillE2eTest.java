@@ -157,4 +157,32 @@ class PodmanDaemonKillE2eTest extends PodmanE2eBase {
         assertEquals(6, r.rc, r::toString);
         assertMonitorGone(monitor, "exec in execkill");
     }
+
+    /** jshimd killed while idle: the next podman run starts a new one; a running container stays served. */
+    @Test
+    void killJshimdWhileIdle() throws Exception {
+        if (w.validation) {
+            System.err.println("podman e2e: SKIPPED killJshimdWhileIdle: jshim-only, "
+                    + "there is no jshimd in validation mode (" + w.mode() + ")");
+            Assumptions.abort("jshim-only test, validation mode");
+        }
+        w.podman(w.runArgs("run", "idle1", List.of("-d"), "sh", "-c",
+                "echo one; while [ ! -e /gate/go ]; do sleep 0.05; done; echo two; exit 3")
+                .toArray(new String[0])).ok();
+        assertConmonUnderTest("idle1");
+        List<Integer> daemons = w.daemons();
+        assertEquals(1, daemons.size(), () -> "jshimd processes of this world: " + daemons);
+        killDaemon(daemons.get(0));
+        PodmanCmd run = startGated("run", "idle2", List.of(), "echo fresh; exit 4");
+        assertConmonUnderTest("idle2", run);
+        w.openGate("idle2");
+        PodmanCmd.Result r = run.await(PodmanWorld.TIMEOUT_MS);
+        assertEquals(4, r.rc, r::toString);
+        assertEquals("fresh\n", r.out, r::toString);
+        List<Integer> now = w.daemons();
+        assertEquals(1, now.size(), () -> "jshimd processes after the restart: " + now);
+        w.openGate("idle1");
+        assertEquals(3, Integer.parseInt(w.start("wait", "idle1").await(60_000).out.trim()));
+        assertEquals("one\ntwo\n", w.podman("logs", "idle1").ok().out);
+    }
 }
