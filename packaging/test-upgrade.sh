@@ -6,7 +6,8 @@
 # cached in BUILD_DIR/upgrade-prev/), starts streaming containers and an attached one through
 # the INSTALLED launcher on the default socket, installs this tree's .deb, restarts jshimd
 # twice (SIGKILL, SIGTERM), starts containers through the new launcher (shimmy dialect, podman),
-# tries a downgrade while they run (refused), downgrades once they are gone, and checks that
+# tries a downgrade while they run (refused), forces one (the newer daemon stays), upgrades
+# again (hand-over), downgrades once the new containers are gone, and checks that
 # every old container's log holds each line exactly once, in order, that every exit file is
 # right and that attach works throughout (the rule: docs/DESIGN.md, "Upgrades").
 # This installs packages system-wide and purges them at the end, also when it fails; it fails
@@ -108,7 +109,9 @@ install_deb "$prev_deb" "$tmp/install-prev.log" || { cat "$tmp/install-prev.log"
 [ "$(installed_version)" = "$prev_ver" ] || fail "installed: $(installed_version)"
 "$(command -v jshim)" --version | grep -qx "jshim $prev_ver" || fail "jshim --version: $(jshim --version)"
 
-streamer='trap "exit 7" TERM; i=0; while :; do echo "s$i ________________________________________________________"; i=$((i+1)); usleep 2000; done'
+# four lines per 2 ms sleep: some 1 500 lines (90 KB) a second per container
+line='echo "s$i ________________________________________________________"; i=$((i+1))'
+streamer="trap \"exit 7\" TERM; i=0; while :; do $line; $line; $line; $line; usleep 2000; done"
 attacher='while read l; do [ "$l" = quit ] && exit 5; echo "got:$l"; done; exit 6'
 old="o1 o2 o3"
 for c in $old; do start_shimmy "$c" /usr/bin/jshim "$streamer"; done
@@ -170,7 +173,30 @@ await_lines n1 $((before + 50))
 attach na new-1
 say "downgrade refused while n1, na${podman_ran:+, p1} run; jshimd $d untouched"
 
-# the containers of the new launcher end; then the downgrade goes through
+# ---- 7. a forced downgrade leaves the newer daemon serving everybody; upgrading again hands
+# over to the installed daemon (new launchers of a replaced binary count by their version) ----
+JSHIM_FORCE_DOWNGRADE=1 install_deb "$prev_deb" "$tmp/downgrade-forced.log" \
+	|| { cat "$tmp/downgrade-forced.log"; fail "the forced downgrade to $prev_ver"; }
+[ "$(installed_version)" = "$prev_ver" ] || fail "after the forced downgrade: $(installed_version)"
+grep -qF "is LEFT RUNNING for them" "$tmp/downgrade-forced.log" \
+	|| fail "no warning from the forced downgrade: $(cat "$tmp/downgrade-forced.log")"
+[ "$(daemons)" = "$d" ] || fail "the forced downgrade changed the daemon: $(daemons), was $d"
+before=$(lines n1)
+await_lines n1 $((before + 50))
+attach na new-2
+attach oa hello-3
+say "forced downgrade: jshimd $cur_ver (pid $d) left running, serves old and new containers"
+install_deb "$cur_deb" "$tmp/reinstall.log" || { cat "$tmp/reinstall.log"; fail "dpkg -i $cur_deb again"; }
+grep -qF "stopped jshimd (pid $d) (upgrade from $prev_ver to $cur_ver)" "$tmp/reinstall.log" \
+	|| fail "postinst did not hand over from jshimd $d: $(cat "$tmp/reinstall.log")"
+d=$(await_daemon "$d" "$cur_ver")
+restarts=$((restarts + 1))
+before=$(lines n1)
+await_lines n1 $((before + 50))
+attach na new-3
+say "upgraded again: jshimd $cur_ver pid $d"
+
+# ---- 8. the containers of the new launcher end; then the downgrade goes through ----
 "$runc" --root "$runc_root" kill n1 TERM
 await_exit n1 7
 attach na quit ""
@@ -178,8 +204,8 @@ await_exit na 5
 if [ -n "$podman_ran" ]; then
 	stop_podman p1
 fi
-for _ in $(seq 150); do [ -z "$(launchers current)" ] && break; sleep 0.1; done
-[ -z "$(launchers current)" ] || fail "launchers of $cur_ver still run: $(launchers current)"
+for _ in $(seq 150); do [ -z "$(launchers_of "$cur_ver")" ] && break; sleep 0.1; done
+[ -z "$(launchers_of "$cur_ver")" ] || fail "launchers of $cur_ver still run: $(launchers_of "$cur_ver")"
 install_deb "$prev_deb" "$tmp/downgrade.log" || { cat "$tmp/downgrade.log"; fail "the downgrade to $prev_ver"; }
 [ "$(installed_version)" = "$prev_ver" ] || fail "after the downgrade: $(installed_version)"
 grep -qF "stopped jshimd (pid $d) (downgrade from $cur_ver to $prev_ver)" "$tmp/downgrade.log" \
@@ -187,11 +213,11 @@ grep -qF "stopped jshimd (pid $d) (downgrade from $cur_ver to $prev_ver)" "$tmp/
 d=$(await_daemon "$d" "$prev_ver")
 restarts=$((restarts + 1))
 say "downgraded: the old launchers started jshimd $prev_ver (pid $d)"
-attach oa hello-3
+attach oa hello-4
 start_shimmy o9 /usr/bin/jshim 'echo after-downgrade; exit 2'
 await_exit o9 2
 
-# ---- 7. the old containers end; every log exact, every exit file right ----
+# ---- 9. the old containers end; every log exact, every exit file right ----
 before=$(lines o1)
 await_lines o1 $((before + 100))
 for c in o1 o2; do "$runc" --root "$runc_root" kill "$c" TERM; done
@@ -208,12 +234,12 @@ for c in o1 o2 o3 n1; do
 	total_split=$((total_split + split))
 	total_bytes=$((total_bytes + $(stat -c %s "$tmp/$c/log")))
 done
-verify_texts oa "got:hello-0 got:hello-1 got:hello-2 got:hello-3"
-verify_texts na "got:new-0 got:new-1"
+verify_texts oa "got:hello-0 got:hello-1 got:hello-2 got:hello-3 got:hello-4"
+verify_texts na "got:new-0 got:new-1 got:new-2 got:new-3"
 verify_texts o9 "after-downgrade"
 if [ -n "$podman_ran" ]; then
 	verify_podman p1
 	total_lines=$((total_lines + $(cat "$proot/p1.count")))
 fi
-say "figures: $(($(ls -d "$tmp"/*/log | wc -l) + ${podman_ran:-0})) containers, $total_lines streamed lines ($total_bytes log bytes), $restarts daemon restarts (upgrade, SIGKILL, SIGTERM, downgrade), $(($(date +%s) - t_start)) s"
+say "figures: $(($(ls -d "$tmp"/*/log | wc -l) + ${podman_ran:-0})) containers, $total_lines streamed lines ($total_bytes log bytes), $restarts daemon restarts (upgrade, SIGKILL, SIGTERM, upgrade after the forced downgrade, downgrade), $(($(date +%s) - t_start)) s"
 say "1 passed, 0 failed"

@@ -20,6 +20,15 @@ launchers() {
 	done
 }
 
+# launchers_of VERSION: the installed launchers (also of a replaced binary) of VERSION, asked
+# from each binary through /proc/<pid>/exe
+launchers_of() {
+	for p in $(launchers); do
+		[ "$("/proc/$p/exe" --version 2>/dev/null | head -n 1)" = "jshim $1" ] && echo "$p"
+	done
+	return 0
+}
+
 installed_version() {
 	dpkg-query -W -f '${Status} ${Version}' jshim 2>/dev/null | sed -n 's/^install ok installed //p'
 }
