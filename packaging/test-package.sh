@@ -79,6 +79,20 @@ rpm -qpR "$rpmfile" >"$tmp/rpm-requires"
 grep -q 'java' "$tmp/rpm-requires" || fail "rpm -qpR names no java: $(cat "$tmp/rpm-requires")"
 grep -q 'runc' "$tmp/rpm-requires" || fail "rpm -qpR does not name runc"
 ! rpm -qp --provides "$rpmfile" | grep -q 'libjshim' || fail "the rpm provides its private libjshim-jni.so"
+# the maintainer scripts of the upgrade rule (docs/DESIGN.md, "Upgrades"), valid sh
+mkdir "$tmp/control"
+dpkg-deb -e "$deb" "$tmp/control"
+for s in postinst prerm postrm; do
+	[ -x "$tmp/control/$s" ] || fail "the .deb has no executable $s"
+	sh -n "$tmp/control/$s" || fail "the .deb's $s is not valid sh"
+	grep -qF "jshim_version='$version'" "$tmp/control/$s" || fail "the .deb's $s is not for $version"
+done
+grep -q 'jshim_hand_over' "$tmp/control/postinst" || fail "the .deb's postinst does not hand over"
+grep -q 'refusing to downgrade' "$tmp/control/prerm" || fail "the .deb's prerm does not refuse downgrades"
+rpm -qp --scripts "$rpmfile" >"$tmp/rpm-scripts"
+grep -q '^postinstall scriptlet' "$tmp/rpm-scripts" && grep -q '^postuninstall scriptlet' "$tmp/rpm-scripts" \
+	|| fail "the rpm lacks %post or %postun: $(cat "$tmp/rpm-scripts")"
+grep -q 'jshim_hand_over' "$tmp/rpm-scripts" || fail "the rpm's %post does not hand over"
 
 # ---- 3. unpack and look ----
 mkdir "$root"
