@@ -100,6 +100,10 @@
  *   log dir (O_EXCL|O_NOFOLLOW, after unlinking a stale one), commits log size 0, then
  *   renameat()s it over <name>. A daemon killed between the commit and the rename finds the
  *   old file at <name> and truncates it to 0, which is what the replacement wanted.
+ *   Log cap (v2: log_global_size_max, conmon's --log-global-size-max): the daemon counts the
+ *   bytes it writes to the log over the container's life, replacements included, and writes
+ *   no record once the count has reached the cap (the record that crosses it is written
+ *   whole). A resumed daemon starts counting at the committed log size.
  *
  *   The journal is mapped shared by the daemon. A commit writes the slot that is not
  *   current, then stores the new value of `current` (a single aligned u32, release order).
@@ -186,6 +190,9 @@ struct jshim_hello2 {
 	uint32_t exit_format;
 	uint32_t attach_format; /* 0 without JSHIM_HELLO_ATTACH */
 	uint32_t nfds;          /* must equal the number of fds in the packet */
+	uint64_t log_global_size_max; /* stop writing log records once this many bytes were
+				       * written in total (the record that crosses it is the last,
+				       * CRI-O's ExecSync cap); 0 = no cap */
 };
 
 #define JSHIM_HELLO2_NSTRINGS 5 /* container id, name, log name, exit name, log tag */
@@ -238,7 +245,7 @@ struct jshim_journal {
 
 _Static_assert(sizeof(struct jshim_msg_header) == 8, "header layout");
 _Static_assert(sizeof(struct jshim_hello) == 32, "hello layout");
-_Static_assert(sizeof(struct jshim_hello2) == 64, "hello2 layout");
+_Static_assert(sizeof(struct jshim_hello2) == 72, "hello2 layout");
 _Static_assert(sizeof(struct jshim_exited2) == 16, "exited2 layout");
 _Static_assert(sizeof(struct jshim_journal_slot) == JSHIM_JOURNAL_SLOT_SIZE, "slot layout");
 _Static_assert(sizeof(struct jshim_journal) == JSHIM_JOURNAL_OFF_SLOTS + 2 * JSHIM_JOURNAL_SLOT_SIZE,

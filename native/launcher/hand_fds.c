@@ -36,6 +36,7 @@ unsigned jshim_hello2_fill(const struct jshim_config *cfg, const struct jshim_co
 	h->exit_format = cfg->exit_format;
 	h->attach_format = (h->flags & JSHIM_HELLO_ATTACH) ? cfg->attach_format : 0;
 	h->log_size_max = cfg->log_size_max > 0 ? (uint64_t)cfg->log_size_max : 0;
+	h->log_global_size_max = cfg->log_global_size_max > 0 ? (uint64_t)cfg->log_global_size_max : 0;
 	h->nfds = n;
 	strs[0] = cfg->container_id;
 	strs[1] = cfg->name ? cfg->name : "";

@@ -6,9 +6,10 @@
 #include "container_fds.h"
 #include "jshim_protocol.h"
 
-/* Fills h's flags, formats, log_size_max and nfds, the 5 strings and fds[] in the header's
- * order: journal, stdout, stdout spool, stderr, stderr spool, exit dir, then stdin, log dir,
- * attach listener, journald socket, each only with its flag (an fd that is -1 has no flag).
+/* Fills h's flags, formats, log_size_max, log_global_size_max and nfds, the 5 strings and
+ * fds[] in the header's order: journal, stdout, stdout spool, stderr, stderr spool, exit dir,
+ * then stdin, log dir, attach listener, journald socket, each only with its flag (an fd that
+ * is -1 has no flag).
  * State, pids, exit fields and session id are the caller's. Returns h->nfds. */
 unsigned jshim_hello2_fill(const struct jshim_config *cfg, const struct jshim_container_fds *f,
 			   struct jshim_hello2 *h, int fds[JSHIM_MAX_FDS],

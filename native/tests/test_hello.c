@@ -21,10 +21,10 @@ static void test_encode(void)
 	unsigned char buf[256];
 	struct jshim_hello2 h = { JSHIM_HELLO_STDIN | JSHIM_HELLO_ATTACH, JSHIM_STATE_EXITED, 100, 200, 0x900,
 				  JSHIM_EXIT_TIMED_OUT, -5, 0x1122334455667788ull, 4096, JSHIM_LOG_K8S_FILE,
-				  JSHIM_EXIT_CONMON_CODE, JSHIM_ATTACH_CONMON, 8 };
+				  JSHIM_EXIT_CONMON_CODE, JSHIM_ATTACH_CONMON, 8, 16777216 };
 	const char *strs[5] = { "id1", "", "ctr.log", "id1", NULL };
 	ssize_t n = jshim_hello2_encode(buf, sizeof buf, &h, strs);
-	CHECK(n == 8 + 64 + (2 + 3) + 2 + (2 + 7) + (2 + 3) + 2);
+	CHECK(n == 8 + 72 + (2 + 3) + 2 + (2 + 7) + (2 + 3) + 2);
 	CHECK(u16(buf) == 2);
 	CHECK(u16(buf + 2) == JSHIM_MSG_HELLO);
 	CHECK(u32(buf + 4) == (uint32_t)(n - 8));
@@ -40,7 +40,8 @@ static void test_encode(void)
 	CHECK(u64(b + 40) == 4096);   /* log size max */
 	CHECK(u32(b + 48) == 2 && u32(b + 52) == 2 && u32(b + 56) == 2);
 	CHECK(u32(b + 60) == 8);      /* nfds */
-	const unsigned char *s = b + 64;
+	CHECK(u64(b + 64) == 16777216); /* log global size max */
+	const unsigned char *s = b + 72;
 	CHECK(u16(s) == 3 && memcmp(s + 2, "id1", 3) == 0);
 	CHECK(u16(s + 5) == 0);
 	CHECK(u16(s + 7) == 7 && memcmp(s + 9, "ctr.log", 7) == 0);
@@ -73,7 +74,7 @@ static void test_fill(void)
 	CHECK(h.flags == (JSHIM_HELLO_STDIN_ONCE | JSHIM_HELLO_LOG_FILE | JSHIM_HELLO_ATTACH));
 	CHECK(fds[0] == 10 && fds[4] == 14 && fds[5] == 20 && fds[6] == 21 && fds[7] == 22);
 	CHECK(h.attach_format == JSHIM_ATTACH_SHIMMY && h.log_format == JSHIM_LOG_SHIMMY);
-	CHECK(h.exit_format == JSHIM_EXIT_SHIMMY_JSON && h.log_size_max == 0);
+	CHECK(h.exit_format == JSHIM_EXIT_SHIMMY_JSON && h.log_size_max == 0 && h.log_global_size_max == 0);
 	CHECK_STR(strs[0], "cid");
 	CHECK_STR(strs[1], "");
 	CHECK_STR(strs[2], "c.log");
@@ -86,6 +87,7 @@ static void test_fill(void)
 	cfg.name = "nm";
 	cfg.log_tag = "tg";
 	cfg.log_size_max = 1000;
+	cfg.log_global_size_max = 16777216;
 	cfg.attach_format = JSHIM_ATTACH_CONMON;
 	f.fd[JSHIM_CFD_STDIN] = 23;
 	f.fd[JSHIM_CFD_JOURNALD] = 24;
@@ -94,6 +96,7 @@ static void test_fill(void)
 			  JSHIM_HELLO_ATTACH | JSHIM_HELLO_LOG_JOURNALD));
 	CHECK(fds[5] == 20 && fds[6] == 23 && fds[7] == 21 && fds[8] == 22 && fds[9] == 24);
 	CHECK(h.attach_format == JSHIM_ATTACH_CONMON && h.log_size_max == 1000);
+	CHECK(h.log_global_size_max == 16777216);
 	CHECK_STR(strs[1], "nm");
 	CHECK_STR(strs[4], "tg");
 	/* conmon --leave-stdin-open: no stdin-once; passthrough: no log, no attach */
@@ -124,7 +127,7 @@ static void test_send_with_fds(void)
 	struct iovec iov = { buf, sizeof buf };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof ctl.b };
 	ssize_t n = recvmsg(sp[1], &msg, MSG_CMSG_CLOEXEC);
-	CHECK(n == 8 + 64 + 5 * 3);
+	CHECK(n == 8 + 72 + 5 * 3);
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	CHECK(c != NULL && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(6 * sizeof(int)));
 	if (c) {

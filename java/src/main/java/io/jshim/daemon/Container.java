@@ -198,6 +198,7 @@ final class Container {
             int mode = hello.logFormat() == Protocol.LOG_K8S_FILE ? 0600 : 0640;
             try {
                 log = LogFile.openAt(fds[hello.logDirFd()], hello.logName(), what, mode, journal);
+                log.totalMax(hello.logGlobalSizeMax());
             } catch (NativeIoException e) {
                 throw new ServeException(e.errno(), "open " + what + ": " + Native.strerror(e.errno()));
             }

@@ -27,6 +27,16 @@ final class LogBuffer {
         size = 0;
     }
 
+    /** The index of the first {@code b} at or after {@code from}, or -1. */
+    int indexOf(byte b, int from) {
+        for (int i = Math.max(0, from); i < size; i++) {
+            if (buf[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Makes room for n more bytes. */
     void ensure(int n) {
         if (buf.length - size < n) {

@@ -37,6 +37,10 @@ final class LogFile {
     private int fd = -1;
     private long size;
     private long sinceOpen;
+    /** --log-global-size-max: no record is written once {@link #total} reached it; 0 = no cap. */
+    private long totalMax;
+    /** Bytes written over the container's life, replacements included (a resumed daemon: the committed size). */
+    private long total;
     private boolean broken;
 
     private LogFile(String path, int dirFd, byte[] name, int mode) {
@@ -111,6 +115,7 @@ final class LogFile {
                         path, actual, committed);
             }
             size = actual;
+            total = actual;
         } catch (NativeIoException e) {
             close();
             throw e;
@@ -130,6 +135,32 @@ final class LogFile {
         return sinceOpen;
     }
 
+    /**
+     * conmon's --log-global-size-max (CRI-O's ExecSync cap): records are written while fewer
+     * than {@code max} bytes were written in total; the record that crosses it is the last.
+     */
+    void totalMax(long max) {
+        totalMax = max;
+    }
+
+    long total() {
+        return total;
+    }
+
+    /** How much of records[0..end) the global cap lets through: whole records (lines) only. */
+    private int capped(LogBuffer records, int end) {
+        if (totalMax <= 0 || total + end <= totalMax) {
+            return end;
+        }
+        if (total >= totalMax) {
+            return 0;
+        }
+        Daemon.LOG.info("log {}: {} bytes written, --log-global-size-max reached: no more records", path,
+                totalMax);
+        int last = records.indexOf((byte) '\n', (int) (totalMax - total - 1));
+        return last < 0 ? end : last + 1;
+    }
+
     boolean replaceable() {
         return dirFd >= 0;
     }
@@ -140,9 +171,9 @@ final class LogFile {
      */
     void write(LogBuffer records) {
         int from = 0;
-        int total = records.size();
-        while (from < total && fd >= 0) {
-            int n = records.writeTo(fd, from, total - from);
+        int end = capped(records, records.size());
+        while (from < end && fd >= 0) {
+            int n = records.writeTo(fd, from, end - from);
             if (n == -Native.EINTR) {
                 continue;
             }
@@ -159,6 +190,7 @@ final class LogFile {
             }
             size += n;
             sinceOpen += n;
+            total += n;
             from += n;
         }
         records.clear();

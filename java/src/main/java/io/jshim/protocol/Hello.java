@@ -21,6 +21,7 @@ public record Hello(
         long exitTimeNs,
         long sessionId,
         long logSizeMax,
+        long logGlobalSizeMax,
         int logFormat,
         int exitFormat,
         int attachFormat,
@@ -46,7 +47,7 @@ public record Hello(
     /** A version 1 HELLO (the 0.1.0 launcher): paths, shimmy formats. */
     public Hello(int flags, int state, int launcherPid, int containerPid, int waitStatus, int logFormat,
             int exitFormat, int nfds, String containerId, String logPath, String exitPath, String attachPath) {
-        this(1, flags, state, launcherPid, containerPid, waitStatus, 0, 0, 0, 0, logFormat, exitFormat, 0, nfds,
+        this(1, flags, state, launcherPid, containerPid, waitStatus, 0, 0, 0, 0, 0, logFormat, exitFormat, 0, nfds,
                 containerId, "", logPath, exitPath, attachPath, NONE, NONE, "");
     }
 
@@ -55,8 +56,15 @@ public record Hello(
             long exitTimeNs, long sessionId, long logSizeMax, int logFormat, int exitFormat, int attachFormat,
             int nfds, String containerId, String name, byte[] logName, byte[] exitName, String logTag) {
         return new Hello(2, flags, state, launcherPid, containerPid, waitStatus, exitFlags, exitTimeNs, sessionId,
-                logSizeMax, logFormat, exitFormat, attachFormat, nfds, containerId, name, null, null, null,
+                logSizeMax, 0, logFormat, exitFormat, attachFormat, nfds, containerId, name, null, null, null,
                 logName, exitName, logTag);
+    }
+
+    /** This v2 HELLO with log_global_size_max set (0 = no cap; negative, a u64 past 2^63: no cap). */
+    public Hello withLogGlobalSizeMax(long max) {
+        return new Hello(version, flags, state, launcherPid, containerPid, waitStatus, exitFlags, exitTimeNs,
+                sessionId, logSizeMax, max, logFormat, exitFormat, attachFormat, nfds, containerId, name, logPath,
+                exitPath, attachPath, logName, exitName, logTag);
     }
 
     public boolean hasStdin() {
@@ -153,7 +161,7 @@ public record Hello(
         return o instanceof Hello h && version == h.version && flags == h.flags && state == h.state
                 && launcherPid == h.launcherPid && containerPid == h.containerPid && waitStatus == h.waitStatus
                 && exitFlags == h.exitFlags && exitTimeNs == h.exitTimeNs && sessionId == h.sessionId
-                && logSizeMax == h.logSizeMax && logFormat == h.logFormat && exitFormat == h.exitFormat
+                && logSizeMax == h.logSizeMax && logGlobalSizeMax == h.logGlobalSizeMax && logFormat == h.logFormat && exitFormat == h.exitFormat
                 && attachFormat == h.attachFormat && nfds == h.nfds && Objects.equals(containerId, h.containerId)
                 && name.equals(h.name) && Objects.equals(logPath, h.logPath) && Objects.equals(exitPath, h.exitPath)
                 && Objects.equals(attachPath, h.attachPath) && Arrays.equals(logName, h.logName)

@@ -34,6 +34,7 @@ final class HelloV2 {
         int exitFormat = b.getInt(p + 52);
         int attachFormat = b.getInt(p + 56);
         int declaredFds = b.getInt(p + 60);
+        long logGlobalSizeMax = b.getLong(p + 64);
         p += Protocol.HELLO2_SIZE;
         if ((flags & ~KNOWN_FLAGS) != 0) {
             throw new ProtocolException("unknown HELLO flags 0x" + Integer.toHexString(flags));
@@ -74,6 +75,9 @@ final class HelloV2 {
         if (logSizeMax < 0) {
             logSizeMax = Long.MAX_VALUE; // u64 beyond what a file can reach: never
         }
+        if (logGlobalSizeMax < 0) {
+            logGlobalSizeMax = 0; // u64 beyond what a log can reach: no cap
+        }
         byte[][] s = new byte[Protocol.HELLO2_NSTRINGS][];
         for (int i = 0; i < s.length; i++) {
             if (end - p < 2) {
@@ -107,7 +111,7 @@ final class HelloV2 {
         checkName(s[3], STRINGS[3]);
         return Hello.v2(flags, state, launcherPid, containerPid, waitStatus, exitFlags, exitTimeNs, sessionId,
                 logSizeMax, logFormat, exitFormat, attachFormat, nfds, text(s[0]), text(s[1]), s[2], s[3],
-                text(s[4]));
+                text(s[4])).withLogGlobalSizeMax(logGlobalSizeMax);
     }
 
     /** A single name component: not empty, no '/', not "." or "..". (NUL is checked already.) */
@@ -154,6 +158,7 @@ final class HelloV2 {
         b.putInt(p + 52, h.exitFormat());
         b.putInt(p + 56, h.attachFormat());
         b.putInt(p + 60, h.nfds());
+        b.putLong(p + 64, h.logGlobalSizeMax());
         p += Protocol.HELLO2_SIZE;
         for (byte[] x : s) {
             b.putShort(p, (short) x.length);

@@ -49,9 +49,9 @@ public final class Protocol {
     /**
      * struct jshim_hello2: flags, state, launcher_pid, container_pid, wait_status, exit_flags
      * (u32 each), exit_time_ns, session_id, log_size_max (u64 each), log_format, exit_format,
-     * attach_format, nfds (u32 each).
+     * attach_format, nfds (u32 each), log_global_size_max (u64).
      */
-    public static final int HELLO2_SIZE = 64;
+    public static final int HELLO2_SIZE = 72;
     /** container id, name, log name, exit name, log tag. */
     public static final int HELLO2_NSTRINGS = 5;
     /** struct jshim_exited2: i32 wait_status, u32 flags, i64 exit_time_ns. */

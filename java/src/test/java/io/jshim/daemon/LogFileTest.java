@@ -150,6 +150,66 @@ class LogFileTest {
         });
     }
 
+    /** 30-byte records "<name> " + x's + "\n", as many as asked. */
+    private static String records(char name, int count) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            b.append(name).append(' ').append("x".repeat(27)).append('\n');
+        }
+        return b.toString();
+    }
+
+    @Test
+    void theGlobalCapStopsRecordsAfterTheOneThatCrossesIt() throws Exception {
+        Path p = dir.resolve("ctr.log");
+        withJournal((l, dirfd, j) -> {
+            LogFile log = LogFile.openAt(dirfd, NAME, "log", 0600, j);
+            log.totalMax(100);
+            append(log, records('a', 2));
+            assertEquals(60, Files.size(p));
+            append(log, records('b', 5)); // b1 ends at 90, b2 at 120 crosses 100: the last record
+            assertEquals(records('a', 2) + records('b', 2), Files.readString(p));
+            assertEquals(120, log.total());
+            append(log, records('c', 1));
+            assertEquals(120, Files.size(p), "nothing after the cap");
+            // a replacement (--log-size-max, REOPEN_LOG) does not reset the count
+            assertTrue(log.replace(size -> j.commit(size, 0, 0)));
+            append(log, records('d', 1));
+            assertEquals(0, Files.size(p));
+            log.close();
+        });
+    }
+
+    @Test
+    void theGlobalCapCountsTheCommittedLogAfterARestart() throws Exception {
+        Path p = dir.resolve("ctr.log");
+        withJournal((l, dirfd, j) -> {
+            LogFile log = LogFile.openAt(dirfd, NAME, "log", 0600, j);
+            log.totalMax(100);
+            append(log, records('a', 3));
+            j.commit(log.size(), 0, 0);
+            log.close(); // the daemon is killed; the next one resumes at 90 bytes
+            LogFile next = LogFile.openAt(dirfd, NAME, "log", 0600, j);
+            next.totalMax(100);
+            assertEquals(90, next.total());
+            append(next, records('b', 3));
+            assertEquals(records('a', 3) + records('b', 1), Files.readString(p));
+            next.close();
+        });
+    }
+
+    @Test
+    void noCapWritesEverything() throws Exception {
+        Path p = dir.resolve("ctr.log");
+        withJournal((l, dirfd, j) -> {
+            LogFile log = LogFile.openAt(dirfd, NAME, "log", 0600, j);
+            log.totalMax(0);
+            append(log, records('a', 10));
+            assertEquals(300, Files.size(p));
+            log.close();
+        });
+    }
+
     @Test
     void aSymlinkAtTheNameIsRefused() throws Exception {
         Path target = Files.writeString(dir.resolve("target"), "keep");

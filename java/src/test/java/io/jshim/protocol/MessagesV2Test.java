@@ -59,11 +59,13 @@ class MessagesV2Test {
     void roundTripWithEveryFd() throws Exception {
         Hello h = Hello.v2(ALL, Protocol.STATE_EXITED, 42, 43, 137 << 8, Protocol.EXIT_TIMED_OUT,
                 1_700_000_000_123_456_789L, -5L, 1 << 20, Protocol.LOG_K8S_FILE, Protocol.EXIT_CONMON_CODE,
-                Protocol.ATTACH_CONMON, 10, "c1", "", b("ctr.log"), b("c1"), "");
+                Protocol.ATTACH_CONMON, 10, "c1", "", b("ctr.log"), b("c1"), "").withLogGlobalSizeMax(16L << 20);
         ByteBuffer enc = Messages.hello(h);
         assertEquals(Protocol.HEADER_SIZE + Protocol.HELLO2_SIZE + 5 * 2 + 2 + 7 + 2, enc.limit());
+        assertEquals(16L << 20, enc.getLong(Protocol.HEADER_SIZE + 64)); // the last field of struct jshim_hello2
         Hello d = decode(h);
         assertEquals(h, d);
+        assertEquals(16L << 20, d.logGlobalSizeMax());
         assertEquals(2, d.version());
         assertEquals(-5L, d.sessionId());
         assertTrue(d.exited() && d.hasStdin() && d.stdinOnce() && d.hasLogFile() && d.hasAttach());
@@ -112,6 +114,8 @@ class MessagesV2Test {
         Hello h = Hello.v2(0, 0, 42, 43, 0, 0, 0, 7, -1L, Protocol.LOG_K8S_FILE, Protocol.EXIT_CONMON_CODE, 0, 6,
                 "c1", "", null, b("c1"), "");
         assertEquals(Long.MAX_VALUE, decode(h).logSizeMax());
+        assertEquals(0, decode(h).logGlobalSizeMax());
+        assertEquals(0, decode(h.withLogGlobalSizeMax(-1L)).logGlobalSizeMax(), "a u64 past 2^63: no cap");
     }
 
     @Test

@@ -73,7 +73,7 @@ class ProtocolConstantsTest {
     void structSizesMatchTheStaticAsserts() {
         assertEquals(8, Protocol.HEADER_SIZE);
         assertEquals(32, Protocol.HELLO_SIZE);
-        assertEquals(64, Protocol.HELLO2_SIZE);
+        assertEquals(72, Protocol.HELLO2_SIZE);
         assertEquals(16, Protocol.EXITED2_SIZE);
         assertEquals(Protocol.JOURNAL_OFF_SLOTS + 2 * Protocol.JOURNAL_SLOT_SIZE, 64);
     }
