@@ -47,6 +47,15 @@ if ! flock -n 9; then
 	flock -w 1200 9 || fail "another upgrade test still runs after 20 min"
 fi
 
+# ---- a run that was killed (ctest's timeout: SIGKILL, no trap) left its packages and
+# containers: its directory is in the state file; clean up after it ----
+state=/run/lock/jshim-upgrade-test.state
+if [ -s "$state" ]; then
+	say "the upgrade test in $(cat "$state") ended without cleaning up; cleaning up after it"
+	teardown "$(cat "$state")" || fail "cleaning up after $(cat "$state")"
+	rm -f "$state"
+fi
+
 # ---- preconditions: nothing of jshim installed or serving the default socket ----
 if dpkg-query -W -f '${Status}' jshim 2>/dev/null | grep -q 'installed'; then
 	fail "jshim is installed on this machine: this test installs and purges it; remove it first"
@@ -57,24 +66,13 @@ tmp=$(mktemp -d /tmp/jshim-upg.XXXXXX)
 runc_root=$tmp/runc
 proot=$tmp/podman
 mkdir -p "$runc_root" "$proot"
-installed_by_us=
 cleanup() {
 	rc=$?
 	set +e
-	for c in $(jq -r '.[].id' < <("$runc" --root "$runc_root" list -f json 2>/dev/null)); do
-		"$runc" --root "$runc_root" delete -f "$c" >/dev/null 2>&1
-	done
-	if [ -x "$podman" ]; then
-		podman_cmd rm -f -a -t 0 >/dev/null 2>&1
+	if [ -s "$state" ]; then
+		teardown "$tmp" >"$tmp/teardown.log" 2>&1 || { cat "$tmp/teardown.log"; rc=1; }
+		rm -f "$state"
 	fi
-	# the launchers see their containers die and end within the fallback (10 s) at most
-	for _ in $(seq 150); do [ -z "$(launchers)" ] && break; sleep 0.1; done
-	if [ -n "$installed_by_us" ]; then
-		dpkg --purge jshim >"$tmp/purge.log" 2>&1 || { cat "$tmp/purge.log"; echo "test-upgrade: dpkg --purge failed" >&2; rc=1; }
-	fi
-	# the purged package may be the previous release, whose scripts leave its daemon running
-	for p in $(daemons); do kill -TERM "$p" 2>/dev/null; gone "$p" 10; done
-	for p in $(daemons) $(launchers); do kill -KILL "$p" 2>/dev/null; done
 	[ $rc -eq 0 ] && rm -rf "$tmp" || echo "test-upgrade: left $tmp for inspection" >&2
 	exit $rc
 }
@@ -104,7 +102,7 @@ say "previous release $prev_ver ($prev), tree under test $cur_ver"
 dpkg --compare-versions "$prev_ver" lt "$cur_ver" || fail "$prev_ver is not older than $cur_ver"
 
 # ---- 2. the previous release, installed; containers through its launcher ----
-installed_by_us=1
+echo "$tmp" >"$state"
 install_deb "$prev_deb" "$tmp/install-prev.log" || { cat "$tmp/install-prev.log"; fail "dpkg -i $prev_deb"; }
 [ "$(installed_version)" = "$prev_ver" ] || fail "installed: $(installed_version)"
 "$(command -v jshim)" --version | grep -qx "jshim $prev_ver" || fail "jshim --version: $(jshim --version)"
@@ -127,6 +125,7 @@ install_deb "$cur_deb" "$tmp/install-cur.log" || { cat "$tmp/install-cur.log"; f
 grep -qF "stopped jshimd (pid $d) (upgrade from $prev_ver to $cur_ver)" "$tmp/install-cur.log" \
 	|| fail "postinst did not hand over from jshimd $d: $(cat "$tmp/install-cur.log")"
 gone "$d" 10 || fail "jshimd $prev_ver (pid $d) still runs after the upgrade"
+graceful "$d"
 d=$(await_daemon "$d" "$cur_ver")
 say "upgraded: the postinst stopped jshimd $prev_ver, the old launchers started jshimd $cur_ver (pid $d)"
 attach oa hello-1
@@ -137,6 +136,7 @@ for sig in KILL TERM; do
 	before=$(lines o1)
 	kill -"$sig" "$d"
 	gone "$d" 10 || fail "jshimd $d did not end on SIG$sig"
+	[ "$sig" = KILL ] || graceful "$d"
 	d=$(await_daemon "$d" "$cur_ver")
 	restarts=$((restarts + 1))
 	await_lines o1 $((before + 100))
@@ -189,6 +189,7 @@ say "forced downgrade: jshimd $cur_ver (pid $d) left running, serves old and new
 install_deb "$cur_deb" "$tmp/reinstall.log" || { cat "$tmp/reinstall.log"; fail "dpkg -i $cur_deb again"; }
 grep -qF "stopped jshimd (pid $d) (upgrade from $prev_ver to $cur_ver)" "$tmp/reinstall.log" \
 	|| fail "postinst did not hand over from jshimd $d: $(cat "$tmp/reinstall.log")"
+graceful "$d"
 d=$(await_daemon "$d" "$cur_ver")
 restarts=$((restarts + 1))
 before=$(lines n1)
@@ -210,6 +211,7 @@ install_deb "$prev_deb" "$tmp/downgrade.log" || { cat "$tmp/downgrade.log"; fail
 [ "$(installed_version)" = "$prev_ver" ] || fail "after the downgrade: $(installed_version)"
 grep -qF "stopped jshimd (pid $d) (downgrade from $cur_ver to $prev_ver)" "$tmp/downgrade.log" \
 	|| fail "postrm did not hand over from jshimd $d: $(cat "$tmp/downgrade.log")"
+graceful "$d"
 d=$(await_daemon "$d" "$prev_ver")
 restarts=$((restarts + 1))
 say "downgraded: the old launchers started jshimd $prev_ver (pid $d)"

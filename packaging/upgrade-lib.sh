@@ -147,6 +147,44 @@ verify_texts() {
 	[ "$got" = "$2" ] || fail "$1: log texts \"$got\", expected \"$2\""
 }
 
+# teardown DIR: after the test run in DIR (also one that was killed): delete its containers
+# (runc root DIR/runc, podman root DIR/podman), let their launchers end, purge jshim, stop a
+# daemon left running (the previous release's scripts leave theirs). Fails if the purge fails.
+teardown() {
+	local dir=$1 rc=0
+	for c in $("$runc" --root "$dir/runc" list -q 2>/dev/null); do
+		"$runc" --root "$dir/runc" delete -f "$c" >/dev/null 2>&1
+	done
+	if [ -x "$podman" ] && [ -d "$dir/podman/root" ]; then
+		proot=$dir/podman podman_cmd rm -f -a -t 0 >/dev/null 2>&1
+	fi
+	# the launchers see their containers die and end within the fallback (10 s) at most
+	for _ in $(seq 150); do [ -z "$(launchers)" ] && break; sleep 0.1; done
+	if dpkg-query -W -f '${Status}' jshim 2>/dev/null | grep -q 'installed'; then
+		# a killed run's dpkg may still be finishing: wait for its lock (60 s at most)
+		for _ in $(seq 60); do
+			dpkg --purge jshim >"$dir/purge.log" 2>&1 9>&- && break
+			grep -q 'lock' "$dir/purge.log" || break
+			sleep 1
+		done
+		dpkg-query -W -f '${Status}' jshim 2>/dev/null | grep -q 'installed' && { cat "$dir/purge.log"; rc=1; }
+	fi
+	for p in $(daemons); do kill -TERM "$p" 2>/dev/null; gone "$p" 10; done
+	for p in $(daemons) $(launchers); do kill -KILL "$p" 2>/dev/null; done
+	return $rc
+}
+
+# graceful PID: the jshimd.log of daemon PID ends with "stopped" (its SIGTERM shutdown ran to
+# the end; it exits 143 then) before the next daemon's first line
+graceful() {
+	awk -v me="(pid $1)" '
+		index($0, " listening on ") && index($0, me) { mine = 1; next }
+		mine && index($0, " listening on ") { exit }
+		mine { last = $0 }
+		END { exit !(last ~ / INFO stopped$/) }' /run/jshim/jshimd.log \
+		|| fail "jshimd $1 did not log a graceful stop: $(grep -A3 -F "(pid $1)" /run/jshim/jshimd.log | tail -n 4)"
+}
+
 # ---- podman: a private storage root, jshim's conmon name, the default daemon socket ----
 podman_cmd() {
 	CONTAINERS_CONF=$proot/containers.conf "$podman" --root "$proot/root" --runroot "$proot/runroot" \
