@@ -94,8 +94,13 @@ jshim_stop_daemon() {
 	fi
 }
 
-# jshim_hand_over WHY: the install/upgrade rule (see the top of this file).
+# jshim_hand_over WHY: the install/upgrade rule (see the top of this file). Under systemd the
+# units may have changed: reload them first (jshimd.service has Restart=always, so systemd
+# starts the installed jshimd after the SIGTERM; with jshimd.socket the socket stays).
 jshim_hand_over() {
+	if [ -d /run/systemd/system ]; then
+		systemctl --system daemon-reload >/dev/null 2>&1 || true
+	fi
 	newer=$(jshim_launchers_newer_than "$jshim_version" | awk '{print $1 " (" $2 ")"}' | tr '\n' ' ' | sed 's/ $//')
 	if [ -n "$newer" ]; then
 		jshim_say "WARNING: launchers newer than $jshim_version run: $newer; the running jshimd"
