@@ -185,7 +185,13 @@ before=$(lines n1)
 await_lines n1 $((before + 50))
 attach na new-2
 attach oa hello-3
-say "forced downgrade: jshimd $cur_ver (pid $d) left running, serves old and new containers"
+# the rpm's %postun (this tree's, $1 = 1) makes the same decision after an rpm downgrade
+sh "$build/packaging/maint/rpm-postun" 1 >"$tmp/rpm-postun.log" 2>&1 9>&- \
+	|| fail "rpm %postun exited $?: $(cat "$tmp/rpm-postun.log")"
+grep -qF "is LEFT RUNNING for them" "$tmp/rpm-postun.log" \
+	|| fail "rpm %postun after a downgrade: $(cat "$tmp/rpm-postun.log")"
+[ "$(daemons)" = "$d" ] || fail "rpm %postun changed the daemon: $(daemons), was $d"
+say "forced downgrade: jshimd $cur_ver (pid $d) left running, serves old and new containers (deb postrm, rpm %postun)"
 install_deb "$cur_deb" "$tmp/reinstall.log" || { cat "$tmp/reinstall.log"; fail "dpkg -i $cur_deb again"; }
 grep -qF "stopped jshimd (pid $d) (upgrade from $prev_ver to $cur_ver)" "$tmp/reinstall.log" \
 	|| fail "postinst did not hand over from jshimd $d: $(cat "$tmp/reinstall.log")"

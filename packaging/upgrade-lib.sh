@@ -160,6 +160,7 @@ teardown() {
 	fi
 	# the launchers see their containers die and end within the fallback (10 s) at most
 	for _ in $(seq 150); do [ -z "$(launchers)" ] && break; sleep 0.1; done
+	cp /run/jshim/jshimd.log /run/jshim/launcher.log "$dir/" 2>/dev/null
 	if dpkg-query -W -f '${Status}' jshim 2>/dev/null | grep -q 'installed'; then
 		# a killed run's dpkg may still be finishing: wait for its lock (60 s at most)
 		for _ in $(seq 60); do
@@ -174,15 +175,17 @@ teardown() {
 	return $rc
 }
 
-# graceful PID: the jshimd.log of daemon PID ends with "stopped" (its SIGTERM shutdown ran to
-# the end; it exits 143 then) before the next daemon's first line
+# graceful PID: daemon PID ran its SIGTERM shutdown ("shutting down: N connections, ..."; it
+# exits 143 then) and did not time out in it ("shutdown did not finish"). Not "stopped": the
+# JVM may halt before the main thread logs that line once the shutdown hook is done.
 graceful() {
 	awk -v me="(pid $1)" '
 		index($0, " listening on ") && index($0, me) { mine = 1; next }
 		mine && index($0, " listening on ") { exit }
-		mine { last = $0 }
-		END { exit !(last ~ / INFO stopped$/) }' /run/jshim/jshimd.log \
-		|| fail "jshimd $1 did not log a graceful stop: $(grep -A3 -F "(pid $1)" /run/jshim/jshimd.log | tail -n 4)"
+		mine && / INFO shutting down: [0-9]+ connections/ { down = 1 }
+		mine && /shutdown did not finish/ { late = 1 }
+		END { exit !(down && !late) }' /run/jshim/jshimd.log \
+		|| fail "jshimd $1 did not log a graceful stop: $(sed -n "/(pid $1)/,\$p" /run/jshim/jshimd.log | head -n 40)"
 }
 
 # ---- podman: a private storage root, jshim's conmon name, the default daemon socket ----
