@@ -86,6 +86,11 @@ if [ -z "$prev_deb" ]; then
 	say "building the previous release $prev into $prev_dir"
 	rm -rf "$prev_dir"
 	mkdir -p "$prev_dir/src"
+	if ! git -C "$src" cat-file -e "$prev^{commit}" 2>/dev/null; then
+		# a shallow CI clone: fetch just that commit
+		git -C "$src" fetch --quiet --depth=1 origin "$prev" 2>"$prev_dir/fetch.log" \
+			|| fail "commit $prev (packaging/previous-release) is not in $src and fetching it failed: $(cat "$prev_dir/fetch.log")"
+	fi
 	git -C "$src" archive "$prev" | tar -x -C "$prev_dir/src" || fail "git archive $prev"
 	{ cmake -S "$prev_dir/src" -B "$prev_dir/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
 		cmake --build "$prev_dir/build" -j2 &&
