@@ -216,12 +216,23 @@ struct jshim_exited2 {
 #define JSHIM_JOURNAL_VERSION 1
 #define JSHIM_JOURNAL_SIZE 4096
 
-/* jshim_journal.flags, set with atomic OR (the daemon sets the first two) */
+/* jshim_journal.flags, set with atomic OR or compare-and-swap (the daemon sets the first two)
+ *
+ * THE EXIT FILE CLAIM: exactly one side writes the exit file. Right before it renames its temp
+ * file into place the daemon sets EXIT_CLAIMED by compare-and-swap, only while EXIT_TAKEN is
+ * clear (else it removes its temp file and writes nothing); an EXIT_CLAIMED left by an earlier
+ * daemon counts as its own (a daemon that lost the container released it or died). The
+ * launcher, before it writes the exit file itself (no daemon, or a stuck one), sets EXIT_TAKEN
+ * by compare-and-swap, only while EXIT_WRITTEN is clear and EXIT_CLAIMED is clear or stale
+ * (set by a daemon that is not READY on the launcher's current connection). If a READY daemon
+ * holds the claim, the launcher waits for its DONE (or the loss of the connection). Same
+ * layout and journal version as 0.1.0: an old journal has neither bit. A 0.1.0 launcher sets
+ * EXIT_TAKEN with a plain OR; a daemon then still never writes after it, but the old launcher
+ * may write after a daemon's claim (between the claim and EXIT_WRITTEN, one rename). */
 #define JSHIM_JOURNAL_LOG_OPENED (1u << 0) /* the log was created; never truncate it again */
 #define JSHIM_JOURNAL_EXIT_WRITTEN (1u << 1) /* the exit file exists; never rewrite it */
-/* Set by the launcher (atomic OR) before it writes the exit file itself because a READY
- * daemon sent no DONE in time (stuck): a daemon that wakes up later must not write it. */
-#define JSHIM_JOURNAL_EXIT_TAKEN (1u << 2)
+#define JSHIM_JOURNAL_EXIT_TAKEN (1u << 2)   /* the launcher writes the exit file (claim) */
+#define JSHIM_JOURNAL_EXIT_CLAIMED (1u << 3) /* the daemon writes the exit file (claim) */
 
 struct jshim_journal_slot {
 	uint64_t log_size;      /* bytes of the log file that are committed */

@@ -36,5 +36,14 @@ int jshim_memfds_create(struct jshim_container_fds *f);
 int jshim_journal_flags(int journal_fd, uint32_t *flags);
 /* Atomically ORs flag into the journal's flags word (shared with the daemon's mapping). */
 int jshim_journal_set_flag(int journal_fd, uint32_t flag);
+/* The launcher's side of the exit file claim (jshim_protocol.h): compare-and-swap of
+ * EXIT_TAKEN. steal: a daemon's EXIT_CLAIMED is stale (no READY daemon on our connection). */
+enum jshim_exit_claim {
+	JSHIM_CLAIM_OURS,    /* EXIT_TAKEN is set: the launcher writes the exit file */
+	JSHIM_CLAIM_WRITTEN, /* a daemon wrote it (EXIT_WRITTEN) */
+	JSHIM_CLAIM_DAEMON,  /* a READY daemon claimed it and is writing it: wait for DONE */
+};
+/* 0 with *out set, or -errno (the journal cannot be mapped). */
+int jshim_journal_claim_exit(int journal_fd, bool steal, enum jshim_exit_claim *out);
 
 #endif

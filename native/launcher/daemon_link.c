@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "daemon_path.h"
 #include "jshim_protocol.h"
 #include "log.h"
+#include "sockdir.h"
 #include "util.h"
 
 extern char **environ;
@@ -67,12 +69,58 @@ void jshim_link_lost(struct jshim_link *l)
 	}
 }
 
-/* 0 connected, -EAGAIN nobody answers, other -errno. */
+/* How long a send to the daemon may block (a stuck daemon's full queue) before the launcher
+ * treats the connection as lost. */
+#define JSHIM_LINK_SEND_TIMEOUT_MS 2000
+
+/* Only a daemon running as root or as the launcher's own uid gets the container's fds. */
+static int check_peer(const struct jshim_link *l, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		int e = errno;
+		log_error("getsockopt SO_PEERCRED %s: %s", l->cfg->daemon_socket, strerror(e));
+		return -e;
+	}
+	if (cred.uid != 0 && cred.uid != geteuid()) {
+		log_error("the daemon at %s runs as uid %u (pid %d), neither root nor uid %u: not handing it "
+			  "any fd", l->cfg->daemon_socket, (unsigned)cred.uid, (int)cred.pid, (unsigned)geteuid());
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Back to blocking sends, but bounded: a send that cannot complete within the timeout fails
+ * with EAGAIN and the caller treats the link as lost. Receives use MSG_DONTWAIT. */
+static int bound_sends(const struct jshim_link *l, int fd)
+{
+	struct timeval tv = { JSHIM_LINK_SEND_TIMEOUT_MS / 1000, (JSHIM_LINK_SEND_TIMEOUT_MS % 1000) * 1000 };
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0) {
+		int e = errno;
+		log_error("set up the daemon socket %s (blocking, SO_SNDTIMEO): %s", l->cfg->daemon_socket,
+			  strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+/* 0 connected, -EAGAIN nobody answers, -EBUSY a daemon answers but its backlog is full,
+ * other -errno (the socket directory is unsafe, the peer is not root or us, ...). The
+ * connect never blocks: a Unix socket connect is immediate or fails with EAGAIN. */
 static int try_connect(struct jshim_link *l)
 {
+	char why[PATH_MAX + 160];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int r = jshim_sockdir_check(l->cfg->daemon_socket, why, sizeof why);
+	if (r < 0) {
+		log_error("%s", why);
+		return r;
+	}
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", l->cfg->daemon_socket);
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		int e = errno;
 		log_error("socket AF_UNIX SOCK_SEQPACKET: %s", strerror(e));
@@ -81,10 +129,21 @@ static int try_connect(struct jshim_link *l)
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		int e = errno;
 		close(fd);
-		if (e == ENOENT || e == ECONNREFUSED || e == EAGAIN)
+		if (e == ENOENT || e == ECONNREFUSED)
 			return -EAGAIN;
+		if (e == EAGAIN || e == EINPROGRESS) {
+			log_debug("connect %s: the daemon's backlog is full; retrying", l->cfg->daemon_socket);
+			return -EBUSY;
+		}
 		log_warn("connect %s: %s", l->cfg->daemon_socket, strerror(e));
 		return -e;
+	}
+	r = check_peer(l, fd);
+	if (r == 0)
+		r = bound_sends(l, fd);
+	if (r < 0) {
+		close(fd);
+		return r;
 	}
 	l->fd = fd;
 	return 0;
@@ -140,7 +199,7 @@ static void exec_daemon(const struct jshim_config *cfg, const char *prog, const 
 	jshim_rlimits_from_init();
 	jshim_reset_oom_score_adj();
 	snprintf(logpath, sizeof logpath, "%s/jshimd.log", dir);
-	int out = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	int out = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (out < 0) {
 		log_error("open %s: %s", logpath, strerror(errno));
 		_exit(126);
@@ -270,7 +329,7 @@ static int take_start_lock(struct jshim_link *l, const char *dir)
 		log_error("mkdir %s: %s", dir, strerror(-r));
 		return r;
 	}
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		r = -errno;
 		log_error("open %s: %s", path, strerror(-r));
@@ -346,8 +405,11 @@ int jshim_link_try(struct jshim_link *l)
 		if (r < 0)
 			return schedule_retry(l); /* someone else is starting it */
 	}
-	if (try_connect(l) == 0)
+	r = try_connect(l);
+	if (r == 0)
 		goto connected;
+	if (r != -EAGAIN)
+		return schedule_retry(l); /* busy, unsafe or not ours: never start a daemon for it */
 	if (l->spawned && l->spawns < JSHIM_SPAWNS_PER_EPISODE && daemon_died(l->daemon_pid)) {
 		log_warn("the daemon started as pid %d exited before it answered; starting another",
 			 (int)l->daemon_pid);

@@ -212,14 +212,23 @@ static void read_signals(struct jshim_mon *m)
 	reap(m);
 }
 
+/* The launcher writes the exit file itself, if it wins the claim (jshim_protocol.h). Returns
+ * SERVE_DONE + code when done, or 0 while a READY daemon holds the claim (wait for its DONE). */
 static int fallback(struct jshim_mon *m)
 {
-	uint32_t flags = 0;
+	enum jshim_exit_claim claim = JSHIM_CLAIM_OURS;
 	int journal = m->fds.fd[JSHIM_FD_JOURNAL];
-	/* Fence first: a daemon that is only stuck must not write the exit file after us. */
-	if (jshim_journal_set_flag(journal, JSHIM_JOURNAL_EXIT_TAKEN) < 0)
-		log_warn("fallback: could not fence the daemon off the exit file");
-	if (jshim_journal_flags(journal, &flags) == 0 && (flags & JSHIM_JOURNAL_EXIT_WRITTEN)) {
+	/* a claim of a daemon that is not READY on our connection is stale: it released the
+	 * container (lost connection) or died */
+	if (jshim_journal_claim_exit(journal, !m->ready, &claim) < 0)
+		log_warn("fallback: could not claim the exit file in the journal; writing it anyway");
+	if (claim == JSHIM_CLAIM_DAEMON) {
+		if (!m->exit_claim_waiting)
+			log_warn("fallback: the daemon claimed the exit file and is writing it; waiting for DONE");
+		m->exit_claim_waiting = true;
+		return 0;
+	}
+	if (claim == JSHIM_CLAIM_WRITTEN) {
 		log_warn("fallback: no daemon finished the exit within %d ms; the journal says the exit "
 			 "file exists", (int)(jshim_now_ms() - m->fallback_from));
 		jshim_report_exec_exit(m);
@@ -310,8 +319,12 @@ int jshim_serve(struct jshim_mon *m)
 		}
 		if (m->reaped && m->state == JSHIM_ST_EXITED) {
 			int64_t due = fallback_due(m, now);
-			if (due <= now)
-				return fallback(m) - SERVE_DONE;
+			if (due <= now) {
+				int r = fallback(m);
+				if (r >= SERVE_DONE)
+					return r - SERVE_DONE;
+				due = now + 200; /* a READY daemon holds the claim: look again soon */
+			}
 			wake = min64(wake, due);
 		}
 		struct pollfd pfd[3 + JSHIM_TTY_NPOLL] = { { m->sfd, POLLIN, 0 },

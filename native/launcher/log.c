@@ -37,7 +37,7 @@ static int log_fd(void)
 	char path[PATH_MAX + 16];
 	snprintf(path, sizeof path, "%s/launcher.log", lg.dir);
 	if (jshim_ensure_dir(lg.dir, 0700) == 0)
-		lg.fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		lg.fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lg.fd < 0)
 		lg.failed = 1; /* nowhere to report it: stderr is /dev/null by now */
 	return lg.fd;

@@ -85,3 +85,38 @@ int jshim_journal_set_flag(int journal_fd, uint32_t flag)
 		log_warn("munmap journal: %s", strerror(errno));
 	return 0;
 }
+
+int jshim_journal_claim_exit(int journal_fd, bool steal, enum jshim_exit_claim *out)
+{
+	void *j = mmap(NULL, JSHIM_JOURNAL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, journal_fd, 0);
+	if (j == MAP_FAILED) {
+		int e = errno;
+		log_error("mmap journal: %s", strerror(e));
+		return -e;
+	}
+	uint32_t *flags = (uint32_t *)((char *)j + JSHIM_JOURNAL_OFF_FLAGS);
+	uint32_t f = __atomic_load_n(flags, __ATOMIC_ACQUIRE);
+	for (;;) {
+		if (f & JSHIM_JOURNAL_EXIT_WRITTEN) {
+			*out = JSHIM_CLAIM_WRITTEN;
+			break;
+		}
+		if (f & JSHIM_JOURNAL_EXIT_TAKEN) {
+			*out = JSHIM_CLAIM_OURS;
+			break;
+		}
+		if ((f & JSHIM_JOURNAL_EXIT_CLAIMED) && !steal) {
+			*out = JSHIM_CLAIM_DAEMON;
+			break;
+		}
+		/* on failure f is reloaded: the daemon changed the word (claimed, wrote, opened) */
+		if (__atomic_compare_exchange_n(flags, &f, f | JSHIM_JOURNAL_EXIT_TAKEN, false, __ATOMIC_SEQ_CST,
+						__ATOMIC_ACQUIRE)) {
+			*out = JSHIM_CLAIM_OURS;
+			break;
+		}
+	}
+	if (munmap(j, JSHIM_JOURNAL_SIZE) < 0)
+		log_warn("munmap journal: %s", strerror(errno));
+	return 0;
+}

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "report.h"
 #include "runtime.h"
+#include "sockdir.h"
 #include "sync_msg.h"
 #include "tty.h"
 #include "util.h"
@@ -42,11 +43,10 @@ static int setup_process(struct jshim_mon *m, sigset_t *oldmask)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGTERM);
-	if (conmon(m)) { /* must not kill the monitor: read and ignored */
-		sigaddset(&set, SIGHUP);
-		sigaddset(&set, SIGUSR1);
-		sigaddset(&set, SIGUSR2);
-	}
+	/* must not kill the monitor and orphan the container (either dialect): read and ignored */
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &set, oldmask) < 0) {
 		int e = errno;
 		log_error("sigprocmask SIG_BLOCK: %s", strerror(e));
@@ -124,6 +124,25 @@ static int conmon_prepare(struct jshim_mon *m, char *why, size_t len)
 	return 0;
 }
 
+/* shimmy (spec 3.5): the runtime exiting 0 while the container init already died is an
+ * abnormal termination. Phase 1 reaps only the runtime, so only the pid file's pid counts:
+ * another child exiting during create (a hook's orphan, re-parented to us as subreaper) is
+ * left for the serve loop, which reaps it as "not the container". */
+static void shimmy_container_died(struct jshim_mon *m, struct jshim_phase1 *p1)
+{
+	int st;
+	pid_t w;
+	while ((w = waitpid(m->container_pid, &st, WNOHANG)) < 0 && errno == EINTR)
+		;
+	if (w == m->container_pid) {
+		p1->container_died = true;
+		p1->container_status = st;
+		log_warn("the container %d died during create, wait status 0x%x", (int)w, st);
+	} else if (w < 0) {
+		log_warn("waitpid %d (the pid file's pid): %s", (int)m->container_pid, strerror(errno));
+	}
+}
+
 /* Phase 1. 0 when the container was created and its pid read; 1 when a failure was
  * reported; -errno when nothing could be reported. */
 static int create(struct jshim_mon *m, const sigset_t *oldmask, int *orig_stdio)
@@ -131,7 +150,7 @@ static int create(struct jshim_mon *m, const sigset_t *oldmask, int *orig_stdio)
 	const struct jshim_config *cfg = m->cfg;
 	int child[3];
 	struct jshim_runtime rt = { 0 };
-	rt.only_runtime = conmon(m);
+	rt.only_runtime = true; /* only the runtime and the pid file's pid decide the create */
 	bool pass = conmon(m) && (cfg->log_drivers & JSHIM_LOGDRV_PASSTHROUGH);
 	int r = jshim_runtime_pipes(cfg, &m->fds, pass ? orig_stdio : NULL, child);
 	if (r == 0)
@@ -156,8 +175,11 @@ static int create(struct jshim_mon *m, const sigset_t *oldmask, int *orig_stdio)
 	if (r < 0)
 		return r;
 	m->inflight_signal = rt.p1.inflight_signal;
-	if (!WIFEXITED(rt.p1.runtime_status) || WEXITSTATUS(rt.p1.runtime_status) != 0 ||
-	    rt.p1.container_died) {
+	bool runtime_ok = WIFEXITED(rt.p1.runtime_status) && WEXITSTATUS(rt.p1.runtime_status) == 0;
+	int pr = jshim_read_pidfile(cfg->container_pidfile, &m->container_pid);
+	if (!conmon(m) && pr == 0)
+		shimmy_container_died(m, &rt.p1);
+	if (!runtime_ok || rt.p1.container_died) {
 		char status[256];
 		struct jshim_buf err = { 0 };
 		jshim_status_sentence(status, sizeof status, &rt.p1);
@@ -171,11 +193,10 @@ static int create(struct jshim_mon *m, const sigset_t *oldmask, int *orig_stdio)
 		jshim_report_launcher_failure(m, twhy);
 		return 1;
 	}
-	r = jshim_read_pidfile(cfg->container_pidfile, &m->container_pid);
-	if (r < 0) {
+	if (pr < 0) {
 		char why[PATH_MAX + 64];
 		snprintf(why, sizeof why, "read the %s pid file %s: %s", conmon(m) ? "container" : "--container-pidfile",
-			 cfg->container_pidfile, strerror(-r));
+			 cfg->container_pidfile, strerror(-pr));
 		jshim_report_launcher_failure(m, why);
 		return 1;
 	}
@@ -254,13 +275,21 @@ int jshim_monitor_run(const struct jshim_config *cfg, int *orig_stdio)
 		jshim_report_launcher_failure(&m, why);
 		return finish(&m, 1);
 	}
+	if (jshim_sockdir_check(cfg->daemon_socket, why, sizeof why) < 0) { /* before anything is created */
+		log_error("%s", why);
+		jshim_report_launcher_failure(&m, why);
+		return finish(&m, 1);
+	}
 	if (conmon(&m) && conmon_prepare(&m, why, sizeof why) < 0) {
 		jshim_report_launcher_failure(&m, why);
 		return finish(&m, 1);
 	}
-	/* Connect (starting jshimd if needed) now, so the JVM start overlaps runtime create. */
+	/* Connect (starting jshimd if needed) now, so the JVM start overlaps runtime create. A
+	 * connection made now is not kept: the daemon closes one that sends no HELLO in time, and
+	 * HELLO waits for the create; the serve loop connects again. */
 	jshim_link_init(&m.link, cfg);
-	jshim_link_try(&m.link);
+	if (jshim_link_try(&m.link) == 0)
+		jshim_close(&m.link.fd);
 
 	r = create(&m, &oldmask, orig_stdio);
 	if (r == 0)

@@ -17,7 +17,7 @@ enum jshim_state { JSHIM_ST_CREATING, JSHIM_ST_HANDING_OVER, JSHIM_ST_RUNNING, J
 struct jshim_mon {
 	const struct jshim_config *cfg;
 	enum jshim_state state;
-	int sfd;     /* signalfd: CHLD INT QUIT TERM (+ HUP USR1 USR2 under conmon) */
+	int sfd;     /* signalfd: CHLD INT QUIT TERM HUP USR1 USR2 */
 	int sync_fd; /* -1 once closed (shimmy: after the report; conmon create: after the pid) */
 	struct jshim_container_fds fds;
 	struct jshim_link link;
@@ -29,6 +29,7 @@ struct jshim_mon {
 	int64_t exit_time_ns;   /* CLOCK_REALTIME at the reap */
 	int64_t exited_at;      /* monotonic ms */
 	int64_t fallback_from;  /* monotonic ms the fallback clock started, 0 = not started */
+	bool exit_claim_waiting; /* fallback due, but a READY daemon holds the exit file claim */
 	int64_t timeout_at;     /* monotonic ms of --timeout's SIGKILL, 0 = none */
 	bool hello_sent;        /* on the current connection */
 	bool ready;             /* READY seen on the current connection */

@@ -83,7 +83,11 @@ void jshim_report_launcher_failure(struct jshim_mon *m, const char *why)
 		conmon_send(m, -1, err, strlen(err), false);
 		return;
 	}
-	shimmy_failure(m, "Runtime Exited with code 0.", err, strlen(err));
+	/* Not a made-up runtime status: conman shows any status of a failed report as it is. */
+	char status[1100];
+	size_t n = strlen(why);
+	snprintf(status, sizeof status, "Launcher Failed: %s%s", why, n > 0 && why[n - 1] == '.' ? "" : ".");
+	shimmy_failure(m, status, err, strlen(err));
 }
 
 void jshim_report_exec_exit(struct jshim_mon *m)

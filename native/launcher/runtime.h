@@ -14,7 +14,7 @@
 
 struct jshim_runtime {
 	pid_t pid;
-	bool only_runtime; /* conmon: phase 1 reaps the runtime only; a dead container is an exit */
+	bool only_runtime; /* phase 1 reaps the runtime only (the container is checked after) */
 	struct jshim_phase1 p1;
 };
 

@@ -71,6 +71,7 @@ public final class Protocol {
     public static final int JOURNAL_LOG_OPENED = 1 << 0;
     public static final int JOURNAL_EXIT_WRITTEN = 1 << 1;
     public static final int JOURNAL_EXIT_TAKEN = 1 << 2;
+    public static final int JOURNAL_EXIT_CLAIMED = 1 << 3;
     public static final int JOURNAL_OFF_MAGIC = 0;
     public static final int JOURNAL_OFF_VERSION = 4;
     public static final int JOURNAL_OFF_CURRENT = 8;

@@ -94,6 +94,47 @@ class RuntimeE2eTest extends E2eBase {
     }
 
     /**
+     * Issue 11: during create only the runtime and the pid file's pid decide. A hook-like orphan
+     * re-parented to the shim (its subreaper) exits during create, and the shim gets SIGHUP,
+     * SIGUSR1 and SIGUSR2 from the runtime: the create still succeeds and the container runs.
+     */
+    @Test
+    void orphanExitingAndHupUsrDuringCreateDoNotFailIt() throws Exception {
+        Path wrapper = script("runc-orphan", String.join("\n",
+                "kill -HUP $PPID; kill -USR1 $PPID; kill -USR2 $PPID",
+                // the inner sh exits at once: the subshell is an orphan of the shim, exiting 5
+                "sh -c '(sleep 0.2; exit 5) &'",
+                "sleep 0.8",
+                "exec " + TestPaths.runtime() + " \"$@\""));
+        Container c = fx.container("sh", "-c", "sleep 0.3; exit 3");
+        Shim shim = fx.shim(c);
+        shim.override.put("--runtime", wrapper.toString());
+        Shim.Result r = createOk(shim);
+        fx.runc.start(c.id);
+        ExitFile e = c.awaitExitFile(10_000);
+        assertEquals(3, e.exitCode, e.raw);
+        assertShimGone(r);
+    }
+
+    /**
+     * Issue 11: a launcher-side failure (here the runtime exits 0 but writes no pid file) is
+     * reported as what it is, never as a made-up "Runtime Exited with code 0.".
+     */
+    @Test
+    void launcherFailureIsNotReportedAsARuntimeStatus() throws Exception {
+        Path nopid = script("runc-nopid", "exit 0");
+        Container c = fx.container("true");
+        Shim shim = fx.shim(c);
+        shim.override.put("--runtime", nopid.toString());
+        Shim.Result r = shim.run();
+        Report rep = assertAbnormal(r, c);
+        assertTrue(rep.status.startsWith("Launcher Failed: read the --container-pidfile "), r::toString);
+        assertTrue(rep.status.endsWith("No such file or directory."), r::toString);
+        assertTrue(rep.stderr.startsWith("jshim: read the --container-pidfile"), r::toString);
+        assertShimGone(r);
+    }
+
+    /**
      * Spec 4 (DO NOT COPY): the manager is gone before the report, so writing it fails with
      * EPIPE. The shim goes on serving the container: log and exit file as usual.
      */

@@ -32,6 +32,22 @@ class SignalsE2eTest extends E2eBase {
         assertShimGone(r);
     }
 
+    /** Issue 11: SIGHUP, SIGUSR1 and SIGUSR2 do not kill the shim (and orphan the container). */
+    @Test
+    void hupUsr1Usr2AreIgnored() throws Exception {
+        Container c = fx.container("sh", "-c", "sleep 1; exit 4");
+        Shim.Result r = createOk(fx.shim(c));
+        fx.runc.start(c.id);
+        for (int sig : new int[] {1, 10, 12}) { // SIGHUP, SIGUSR1, SIGUSR2
+            assertEquals(0, Native.kill(r.shimPid(), sig), "kill(shim, " + sig + ")");
+        }
+        Wait.sleep(200);
+        assertTrue(Procs.alive(r.shimPid()), "the shim survives SIGHUP/SIGUSR1/SIGUSR2");
+        ExitFile e = c.awaitExitFile(10_000);
+        assertEquals(4, e.exitCode, e.raw);
+        assertShimGone(r);
+    }
+
     /** conmand and its whole process group are SIGKILLed; the shim and the container live on. */
     @Test
     void managerProcessGroupKilled() throws Exception {
