@@ -18,9 +18,11 @@ import java.nio.ByteBuffer;
  */
 final class AttachClient implements EventLoop.Handler {
     static final int MAX_BACKLOG = 4 << 20;
+    static final int RECORD_HEADER = 2;
+    /** The backlog's direct memory cap: MAX_BACKLOG plus one frame that fails the check. */
+    static final int MAX_BACKLOG_CAPACITY = MAX_BACKLOG + Scratch.CHUNK + 1 + RECORD_HEADER;
     /** At teardown, how long a record client may take to read the output queued for it. */
     static final long LINGER_MS = 5000;
-    private static final int RECORD_HEADER = 2;
 
     private final AttachServer server;
     private final boolean records;
@@ -145,7 +147,7 @@ final class AttachClient implements EventLoop.Handler {
     private boolean queue(ByteBuffer frame, int pos, int len) {
         try {
             if (backlog == null) {
-                backlog = new ByteSink(len + RECORD_HEADER);
+                backlog = new ByteSink(len + RECORD_HEADER, MAX_BACKLOG_CAPACITY);
             }
             if (records) {
                 backlog.ensure(RECORD_HEADER + len);
@@ -154,9 +156,21 @@ final class AttachClient implements EventLoop.Handler {
             }
             backlog.put(frame, pos, len);
             return true;
-        } catch (OutOfMemoryError e) {
-            Daemon.LOG.error("{}: no memory for an attach client backlog; disconnecting it", id());
+        } catch (OutOfMemoryError | IllegalStateException e) {
+            Daemon.LOG.error("{}: no memory for an attach client backlog ({}); disconnecting it", id(),
+                    e.getMessage());
             return false;
+        }
+    }
+
+    /** A failure while serving this client (a bug, no direct memory) drops this client only. */
+    @Override
+    public void onError(Throwable e) {
+        Daemon.LOG.error("{}: attach client failed; disconnecting it", id(), e);
+        if (lingering) {
+            close();
+        } else {
+            server.drop(this);
         }
     }
 
@@ -173,7 +187,8 @@ final class AttachClient implements EventLoop.Handler {
             server.drop(this);
             return;
         }
-        if ((ev & Native.EPOLLIN) != 0 && input && !readInput()) {
+        // paused (stdin is full): no read, even for an event that arrived before the pause
+        if ((ev & Native.EPOLLIN) != 0 && input && !server.inputPaused() && !readInput()) {
             server.drop(this);
             return;
         }

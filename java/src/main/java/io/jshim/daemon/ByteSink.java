@@ -9,12 +9,26 @@ import java.nio.ByteBuffer;
  */
 final class ByteSink {
     private static final int MIN_CAPACITY = 4096;
+    private final int maxCapacity;
     private ByteBuffer buf;
     private int start;
     private int end;
 
     ByteSink(int initialCapacity) {
-        buf = ByteBuffer.allocateDirect(Math.max(MIN_CAPACITY, initialCapacity));
+        this(initialCapacity, Integer.MAX_VALUE - 8);
+    }
+
+    /**
+     * A sink that never holds more than {@code maxCapacity} bytes of direct memory: growth
+     * doubles up to that cap and no further (a backlog bounded at N must not cost 2N).
+     */
+    ByteSink(int initialCapacity, int maxCapacity) {
+        this.maxCapacity = Math.max(MIN_CAPACITY, maxCapacity);
+        buf = ByteBuffer.allocateDirect(Math.min(this.maxCapacity, Math.max(MIN_CAPACITY, initialCapacity)));
+    }
+
+    int capacity() {
+        return buf.capacity();
     }
 
     ByteBuffer buffer() {
@@ -60,10 +74,11 @@ final class ByteSink {
         if (buf.capacity() - size >= n && start >= buf.capacity() / 2) {
             buf.put(0, buf, start, size);
         } else {
-            long want = Math.max((long) buf.capacity() * 2, (long) size + n);
-            if (want > Integer.MAX_VALUE - 8) {
-                throw new IllegalStateException("buffer too large");
+            long need = (long) size + n;
+            if (need > maxCapacity) {
+                throw new IllegalStateException("buffer full: " + need + " bytes needed, cap " + maxCapacity);
             }
+            long want = Math.min(maxCapacity, Math.max((long) buf.capacity() * 2, need));
             ByteBuffer bigger = ByteBuffer.allocateDirect((int) want);
             bigger.put(0, buf, start, size);
             buf = bigger;

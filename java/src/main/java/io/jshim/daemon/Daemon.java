@@ -28,6 +28,12 @@ public final class Daemon {
     private final Map<String, Container> containers = new HashMap<>();
     private final Set<LauncherConnection> connections = new LinkedHashSet<>();
     private final long ownUid = Native.geteuid();
+    /** Launcher connections served at once; beyond it a connection is accepted and closed. */
+    static final int MAX_CONNECTIONS = 4096;
+    private int maxConnections = MAX_CONNECTIONS;
+    private final RateLimitedLog refusedLog = new RateLimitedLog("refused launcher connections");
+    private final RateLimitedLog overCapLog = new RateLimitedLog("launcher connections over the cap");
+    final RateLimitedLog silentLog = new RateLimitedLog("launcher connections without HELLO");
 
     /** Takes ownership of the listening socket (non-blocking, close-on-exec). */
     public Daemon(EventLoop loop, int listenFd) {
@@ -53,12 +59,32 @@ public final class Daemon {
         acceptor.start();
     }
 
+    /** For tests: a lower connection cap (loop thread, or before the loop runs). */
+    void maxConnections(int max) {
+        maxConnections = max;
+    }
+
+    /** Launcher connections open now (loop thread; tests). */
+    int connectionCount() {
+        return connections.size();
+    }
+
+    /**
+     * A new launcher connection: nothing is read from it before its peer's credentials passed;
+     * a refused or surplus one is closed at once (logged at most once per period).
+     */
     private void accepted(int fd) throws NativeIoException {
         long uid = Native.peerUid(fd);
         if (!allowedPeer(uid, ownUid)) {
             // the socket's directory should keep them out already; this is the second lock
-            LOG.warn("launcher connection refused: peer uid {}; jshimd serves root and uid {} only",
+            refusedLog.warn("launcher connection refused: peer uid {}; jshimd serves root and uid {} only",
                     uid < 0 ? "unknown (" + Native.strerror((int) -uid) + ")" : Long.toString(uid), ownUid);
+            Native.close(fd);
+            return;
+        }
+        if (connections.size() >= maxConnections) {
+            overCapLog.warn("launcher connection refused: {} connections open, the cap is {}", connections.size(),
+                    maxConnections);
             Native.close(fd);
             return;
         }

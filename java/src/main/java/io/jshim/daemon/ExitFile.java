@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.function.BooleanSupplier;
 
 /**
  * The exit file, written to a temp file and renamed over the name: shimmy's JSON object or
@@ -65,6 +66,15 @@ final class ExitFile {
 
     /** Writes text to a temp file next to path and renames it over path. */
     static void write(String path, String text) throws NativeIoException {
+        write(path, text, () -> true);
+    }
+
+    /**
+     * As {@link #write(String, String)}, but asks {@code claim} (the journal's compare-and-swap)
+     * right before the rename; when it says no, the temp file is removed and false returned: the
+     * launcher writes the exit file, so nothing of the daemon's may appear at the name.
+     */
+    static boolean write(String path, String text, BooleanSupplier claim) throws NativeIoException {
         int slash = path.lastIndexOf('/');
         String tmp = path.substring(0, slash + 1) + "." + path.substring(slash + 1) + ".jshimd-tmp";
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
@@ -91,11 +101,16 @@ final class ExitFile {
             Native.unlink(tmp);
             Errno.check(r, "close", tmp);
         }
+        if (!claim.getAsBoolean()) {
+            Native.unlink(tmp);
+            return false;
+        }
         r = Native.rename(tmp, path);
         if (r < 0) {
             Native.unlink(tmp);
             Errno.check(r, "rename", tmp + " to " + path);
         }
+        return true;
     }
 
     /**
@@ -104,6 +119,12 @@ final class ExitFile {
      * in messages.
      */
     static void writeAt(int dirFd, byte[] name, String what, String text) throws NativeIoException {
+        writeAt(dirFd, name, what, text, () -> true);
+    }
+
+    /** As {@link #write(String, String, BooleanSupplier)}, in the exit dir fd. */
+    static boolean writeAt(int dirFd, byte[] name, String what, String text, BooleanSupplier claim)
+            throws NativeIoException {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(1, bytes.length));
         buf.put(0, bytes);
@@ -134,11 +155,16 @@ final class ExitFile {
             Native.unlinkat(dirFd, tmp);
             Errno.check(r, "close", tmpWhat);
         }
+        if (!claim.getAsBoolean()) {
+            Native.unlinkat(dirFd, tmp);
+            return false;
+        }
         r = Native.renameat(dirFd, tmp, dirFd, name);
         if (r < 0) {
             Native.unlinkat(dirFd, tmp);
             Errno.check(r, "renameat", tmpWhat + " to " + what);
         }
+        return true;
     }
 
     /**

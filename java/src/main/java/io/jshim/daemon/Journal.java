@@ -70,6 +70,28 @@ final class Journal {
         INT.getAndBitwiseOrRelease(buf, Protocol.JOURNAL_OFF_FLAGS, flag);
     }
 
+    /**
+     * The claim on the exit file, right before the daemon renames it into place: a
+     * compare-and-swap that sets JOURNAL_EXIT_CLAIMED unless the launcher set JOURNAL_EXIT_TAKEN
+     * first. True: the exit file is the daemon's to write (also when an earlier daemon claimed it
+     * and then lost the container: the launcher handed it over again, so that one is gone).
+     * False: the launcher writes it; the daemon must not.
+     */
+    boolean claimExit() {
+        for (;;) {
+            int f = flags();
+            if ((f & Protocol.JOURNAL_EXIT_TAKEN) != 0) {
+                return false;
+            }
+            if ((f & Protocol.JOURNAL_EXIT_CLAIMED) != 0) {
+                return true;
+            }
+            if (INT.compareAndSet(buf, Protocol.JOURNAL_OFF_FLAGS, f, f | Protocol.JOURNAL_EXIT_CLAIMED)) {
+                return true;
+            }
+        }
+    }
+
     long logSize() {
         return buf.getLong(slot(current()));
     }

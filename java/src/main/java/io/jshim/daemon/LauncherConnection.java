@@ -20,11 +20,16 @@ import java.util.Arrays;
 final class LauncherConnection implements EventLoop.Handler {
     /** Packets handled per wakeup before giving other fds a turn. */
     private static final int PACKETS_PER_WAKEUP = 16;
+    /** A connection that sent no HELLO within this long is closed (tests shorten it). */
+    static volatile long helloTimeoutMs = 2000;
+    /** Tests: runs before each HELLO is adopted (e.g. throws OutOfMemoryError). */
+    static volatile Runnable helloHook;
 
     private final Daemon daemon;
     private int fd;
     private Container container;
     private int version = 1;
+    private EventLoop.Timer helloDeadline;
 
     LauncherConnection(Daemon daemon, int fd) {
         this.daemon = daemon;
@@ -33,6 +38,15 @@ final class LauncherConnection implements EventLoop.Handler {
 
     void start() throws NativeIoException {
         daemon.loop().add(fd, Native.EPOLLIN, this);
+        helloDeadline = daemon.loop().schedule(helloTimeoutMs, this::helloTimedOut);
+    }
+
+    private void helloTimedOut() {
+        helloDeadline = null;
+        if (fd >= 0 && container == null) {
+            daemon.silentLog.warn("launcher connection {}: no HELLO within {} ms; closing it", fd, helloTimeoutMs);
+            close();
+        }
     }
 
     Container container() {
@@ -70,6 +84,7 @@ final class LauncherConnection implements EventLoop.Handler {
             }
             int nfds = Math.min(s.counts[0], s.fds.length);
             int[] received = Arrays.copyOf(s.fds, nfds);
+            pending = received;
             try {
                 dispatch(s.packet, n, received);
             } catch (ProtocolException e) {
@@ -77,8 +92,44 @@ final class LauncherConnection implements EventLoop.Handler {
                 closeAll(received);
                 close();
                 return;
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // a bug or no memory for this packet: this launcher fails, never the daemon
+                crashed(e);
+                return;
+            } finally {
+                pending = null;
             }
         }
+    }
+
+    /** The fds of the packet being dispatched until a Container owns them. */
+    private int[] pending;
+    /** Container.start() of a HELLO runs: a failure in it is answered with FAILED. */
+    private boolean helloInProgress;
+
+    /**
+     * Handling a packet threw: the fds that nobody owns yet are closed, a launcher whose HELLO
+     * failed gets FAILED (so it reports the failure instead of handing it to the next daemon
+     * start again and again), and the connection is closed.
+     */
+    private void crashed(Throwable e) {
+        boolean oom = e instanceof OutOfMemoryError;
+        Daemon.LOG.error("launcher connection {}: handling a packet failed{}", fd, oom ? " (out of memory)" : "", e);
+        if (pending != null) {
+            closeAll(pending);
+            pending = null;
+        }
+        if (container == null || helloInProgress || container.released()) {
+            send(Messages.failed(version, oom ? 12 /* ENOMEM */ : 5 /* EIO */,
+                    "jshimd: internal error: " + e.getClass().getSimpleName()));
+        }
+        close();
+    }
+
+    /** Called by the event loop when a handler threw (e.g. out of direct memory). */
+    @Override
+    public void onError(Throwable e) {
+        crashed(e);
     }
 
     private void dispatch(ByteBuffer packet, int len, int[] received) throws ProtocolException {
@@ -95,8 +146,16 @@ final class LauncherConnection implements EventLoop.Handler {
                     throw new ProtocolException("second HELLO on one connection");
                 }
                 version = hello.version();
+                Runnable hook = helloHook;
+                if (hook != null) {
+                    hook.run();
+                }
                 container = daemon.adopt(this, hello, received);
+                pending = null; // the container owns them now and closes them in release()
+                cancelHelloDeadline();
+                helloInProgress = true;
                 container.start();
+                helloInProgress = false;
                 return;
             }
             case Protocol.MSG_EXITED: {
@@ -149,11 +208,38 @@ final class LauncherConnection implements EventLoop.Handler {
         }
     }
 
+    private void cancelHelloDeadline() {
+        if (helloDeadline != null) {
+            helloDeadline.cancel();
+            helloDeadline = null;
+        }
+    }
+
+    /**
+     * Sends one message carrying one fd (SCM_RIGHTS; {@code passFd} stays the caller's); a
+     * failure closes the connection, as {@link #send} does.
+     */
+    void sendWithFd(ByteBuffer msg, int passFd) {
+        if (fd < 0) {
+            return;
+        }
+        int n;
+        do {
+            n = Native.sendWithFds(fd, msg, 0, msg.limit(), new int[] {passFd}, 1);
+        } while (n == -Native.EINTR);
+        if (n != msg.limit()) {
+            Daemon.LOG.warn("launcher connection {}: send with an fd: {}", fd,
+                    n < 0 ? Native.strerror(-n) : "short send");
+            daemon.loop().execute(this::close);
+        }
+    }
+
     /** Releases the container and closes the socket, once. */
     void close() {
         if (fd < 0) {
             return;
         }
+        cancelHelloDeadline();
         if (container != null) {
             container.release();
         }

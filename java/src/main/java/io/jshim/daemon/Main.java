@@ -9,10 +9,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -155,20 +154,17 @@ public final class Main {
     private static int run(String socket) {
         Path sock = Path.of(socket);
         try {
-            Path dir = sock.getParent();
-            if (dir != null && !Files.isDirectory(dir)) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rwx------")));
-            }
+            SocketDir.ensure(sock, Native.geteuid());
         } catch (IOException e) {
-            Daemon.LOG.error("create socket directory of {}: {}", socket, e.toString());
+            String m = e.getMessage() != null && e.getMessage().startsWith("unsafe") ? e.getMessage() : e.toString();
+            System.err.println("jshimd: " + m); // on stderr even at --log-level error
             return 1;
         }
         FileChannel lockChannel;
         FileLock lock;
         try {
             lockChannel = FileChannel.open(Path.of(socket + ".lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
             lock = awaitLock(lockChannel, socket);
         } catch (IOException e) {
             Daemon.LOG.error("lock {}.lock: {}", socket, e.toString());

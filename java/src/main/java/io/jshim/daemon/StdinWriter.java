@@ -15,7 +15,10 @@ final class StdinWriter implements EventLoop.Handler {
 
     private final Container container;
     private final int fd;
-    private final ByteSink queue = new ByteSink(64 * 1024);
+    /** Clients stop being read past HIGH_WATER, so at most one more read (Scratch.INPUT) lands. */
+    static final int MAX_QUEUE = HIGH_WATER + 2 * Scratch.INPUT;
+
+    private final ByteSink queue = new ByteSink(64 * 1024, MAX_QUEUE);
     private boolean registered;
     private boolean closeRequested;
     private boolean open = true;
@@ -39,7 +42,13 @@ final class StdinWriter implements EventLoop.Handler {
         if (!open()) {
             return;
         }
-        queue.put(buf, pos, len);
+        try {
+            queue.put(buf, pos, len);
+        } catch (IllegalStateException | OutOfMemoryError e) {
+            Daemon.LOG.error("{}: stdin queue: {}; {} bytes of input dropped", container.id(), e.getMessage(), len);
+            container.attach().pauseInput(true);
+            return;
+        }
         flush();
         if (open && queue.size() > HIGH_WATER) {
             container.attach().pauseInput(true);

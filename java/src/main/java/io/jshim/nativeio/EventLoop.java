@@ -34,6 +34,15 @@ public final class EventLoop implements AutoCloseable {
     /** Called on the loop thread with the epoll event bits ready for the fd. */
     public interface Handler {
         void onEvents(int events) throws Exception;
+
+        /**
+         * onEvents threw an exception or an OutOfMemoryError (direct memory is capped): the loop
+         * goes on either way. By default it is logged; a handler that serves one container (or
+         * one connection) overrides this to fail just that one.
+         */
+        default void onError(Throwable e) {
+            LOG.error("event handler failed", e);
+        }
     }
 
     /** A scheduled task; {@link #cancel} is a no-op once it ran or was cancelled. */
@@ -298,8 +307,12 @@ public final class EventLoop implements AutoCloseable {
             }
             try {
                 reg.handler.onEvents(ev);
-            } catch (Exception e) {
-                LOG.error("event handler for fd {} failed", reg.fd, e);
+            } catch (Exception | OutOfMemoryError e) {
+                try {
+                    reg.handler.onError(e);
+                } catch (RuntimeException | OutOfMemoryError e2) {
+                    LOG.error("event handler for fd {} failed, and so did its error handler", reg.fd, e2);
+                }
             }
         }
     }
@@ -327,7 +340,7 @@ public final class EventLoop implements AutoCloseable {
     private static void runSafely(Runnable task, String what) {
         try {
             task.run();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) { // out of (direct) memory: not the daemon's end
             LOG.error("event loop {} failed", what, e);
         }
     }
