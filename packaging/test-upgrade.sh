@@ -57,8 +57,8 @@ if [ -s "$state" ]; then
 fi
 
 # ---- preconditions: nothing of jshim installed or serving the default socket ----
-if dpkg-query -W -f '${Status}' jshim 2>/dev/null | grep -q 'installed'; then
-	fail "jshim is installed on this machine: this test installs and purges it; remove it first"
+if known_to_dpkg; then
+	fail "jshim is installed on this machine: this test installs and purges it; purge it first"
 fi
 [ -z "$(daemons)" ] || fail "a jshimd already serves $sock (pid $(daemons)): not this test's"
 
@@ -254,5 +254,27 @@ if [ -n "$podman_ran" ]; then
 	verify_podman p1
 	total_lines=$((total_lines + $(cat "$proot/p1.count")))
 fi
+
+# ---- 10. removal: the daemon keeps serving a running launcher; purge stops it, cleans up ----
+install_deb "$cur_deb" "$tmp/install-again.log" || { cat "$tmp/install-again.log"; fail "dpkg -i $cur_deb"; }
+gone "$d" 10 || fail "jshimd $prev_ver (pid $d, idle) still runs after the upgrade"
+start_shimmy r1 /usr/bin/jshim "$streamer"
+d=$(await_daemon "$d" "$cur_ver")
+dpkg -r jshim >"$tmp/remove.log" 2>&1 9>&- || { cat "$tmp/remove.log"; fail "dpkg -r jshim"; }
+grep -qF "launchers still run" "$tmp/remove.log" || fail "dpkg -r: $(cat "$tmp/remove.log")"
+[ "$(daemons)" = "$d" ] || fail "the removal changed the daemon: $(daemons), was $d"
+before=$(lines r1)
+await_lines r1 $((before + 100))
+"$runc" --root "$runc_root" kill r1 TERM
+await_exit r1 7
+for _ in $(seq 150); do [ -z "$(launchers)" ] && break; sleep 0.1; done
+dpkg --purge jshim >"$tmp/purge-final.log" 2>&1 9>&- || { cat "$tmp/purge-final.log"; fail "dpkg --purge jshim"; }
+grep -qF "stopped jshimd (pid $d) (package removed); no launcher runs" "$tmp/purge-final.log" \
+	|| fail "dpkg --purge did not stop jshimd $d: $(cat "$tmp/purge-final.log")"
+[ ! -e "$sock" ] && [ ! -e /run/jshim/jshimd.log ] || fail "purge left $(ls /run/jshim)"
+read -r n split < <(verify_stream r1)
+say "removed while r1 ran (jshimd $d served it to its end, $n lines exact), purged: daemon stopped, /run/jshim cleaned"
+total_lines=$((total_lines + n))
+total_bytes=$((total_bytes + $(stat -c %s "$tmp/r1/log")))
 say "figures: $(($(ls -d "$tmp"/*/log | wc -l) + ${podman_ran:-0})) containers, $total_lines streamed lines ($total_bytes log bytes), $restarts daemon restarts (upgrade, SIGKILL, SIGTERM, upgrade after the forced downgrade, downgrade), $(($(date +%s) - t_start)) s"
 say "1 passed, 0 failed"

@@ -29,6 +29,13 @@ launchers_of() {
 	return 0
 }
 
+# known_to_dpkg: jshim is installed, half-installed, or removed with its configuration kept
+known_to_dpkg() {
+	local st
+	st=$(dpkg-query -W -f '${db:Status-Status}' jshim 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != not-installed ]
+}
+
 installed_version() {
 	dpkg-query -W -f '${Status} ${Version}' jshim 2>/dev/null | sed -n 's/^install ok installed //p'
 }
@@ -161,14 +168,14 @@ teardown() {
 	# the launchers see their containers die and end within the fallback (10 s) at most
 	for _ in $(seq 150); do [ -z "$(launchers)" ] && break; sleep 0.1; done
 	cp /run/jshim/jshimd.log /run/jshim/launcher.log "$dir/" 2>/dev/null
-	if dpkg-query -W -f '${Status}' jshim 2>/dev/null | grep -q 'installed'; then
+	if known_to_dpkg; then
 		# a killed run's dpkg may still be finishing: wait for its lock (60 s at most)
 		for _ in $(seq 60); do
 			dpkg --purge jshim >"$dir/purge.log" 2>&1 9>&- && break
 			grep -q 'lock' "$dir/purge.log" || break
 			sleep 1
 		done
-		dpkg-query -W -f '${Status}' jshim 2>/dev/null | grep -q 'installed' && { cat "$dir/purge.log"; rc=1; }
+		known_to_dpkg && { cat "$dir/purge.log"; rc=1; }
 	fi
 	for p in $(daemons); do kill -TERM "$p" 2>/dev/null; gone "$p" 10; done
 	for p in $(daemons) $(launchers); do kill -KILL "$p" 2>/dev/null; done
