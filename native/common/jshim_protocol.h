@@ -41,6 +41,10 @@
  *                    "." or ".."; empty without JSHIM_HELLO_LOG_FILE), exit file name (same
  *                    rules, inside the exit dir fd), log tag (may be empty). Strings are bytes,
  *                    not text: the daemon never decodes a name it passes to openat.
+ *                    v2 with JSHIM_HELLO_ATTACH_CLIENTS (only with JSHIM_HELLO_ATTACH): after
+ *                    the strings, u32 count (1..JSHIM_MAX_ATTACH_CLIENTS) and count u32 tokens
+ *                    (distinct, not 0): the attach clients the launcher keeps (see
+ *                    ATTACH_CLIENT), their fds last in the fd list, in the tokens' order.
  *     EXITED         the container init was reaped.
  *                    v1 payload: i32 raw wait status.
  *                    v2 payload: struct jshim_exited2 (wait status, exit flags, exit time).
@@ -54,15 +58,29 @@
  *     CLOSE_STDIN    the launcher must close its copy of the stdin write end now
  *                    (stdin-once and the first attach session ended) and never hand it
  *                    over again. The daemon closes its own copy before sending this.
+ *     ATTACH_CLIENT  (v2, exactly one fd) the daemon accepted a conmon-format attach client:
+ *                    the fd is a duplicate of it for the launcher to keep, so that the client
+ *                    stays connected while no daemon runs. Payload: u32 token, chosen by the
+ *                    daemon, not 0, unique within the container's session (a daemon that
+ *                    adopted clients from a HELLO continues above the highest token it got).
+ *                    Sent right after the accept. Shimmy's SOCK_STREAM clients are not kept:
+ *                    a frame cut short by a dying daemon would corrupt their stream, so they
+ *                    get EOF when the daemon dies, as in 0.1.0.
+ *     ATTACH_CLIENT_GONE (v2) the daemon closed that client while serving (dropped, or done
+ *                    in both directions): the launcher closes its copy. Payload: u32 token.
+ *                    Not sent when the daemon only lets go of the container (connection lost,
+ *                    daemon stopping): the launcher's copies keep those clients connected.
  *     DONE           the exit file is written (output drained first). The launcher exits.
  *
  *   Order on one connection: L:HELLO, D:READY|FAILED, then any of L:EXITED, L:REOPEN_LOG,
- *   D:CLOSE_STDIN, and finally D:DONE. A FAILED on the first HELLO makes the launcher kill
- *   the container and report the failure on the sync pipe; on a later HELLO it is logged and
- *   retried. A REOPEN_LOG that a daemon did not answer with DONE is sent again after the next
- *   READY (a second reopen only empties the log once more, as conmon's would).
+ *   D:CLOSE_STDIN, D:ATTACH_CLIENT, D:ATTACH_CLIENT_GONE, and finally D:DONE. A FAILED on the
+ *   first HELLO makes the launcher kill the container and report the failure on the sync
+ *   pipe; on a later HELLO it is logged and retried. A REOPEN_LOG that a daemon did not
+ *   answer with DONE is sent again after the next READY (a second reopen only empties the
+ *   log once more, as conmon's would).
  *
- * FDS (SCM_RIGHTS, with HELLO only, in this order; they arrive close-on-exec)
+ * FDS (SCM_RIGHTS, with HELLO in this order, and the one fd of ATTACH_CLIENT; they arrive
+ * close-on-exec)
  *   v1:
  *     0  journal memfd      struct jshim_journal, JSHIM_JOURNAL_SIZE bytes
  *     1  stdout read end    O_NONBLOCK pipe read end (the container writes the other end)
@@ -79,10 +97,21 @@
  *                           0700), SOCK_STREAM (shimmy) or SOCK_SEQPACKET (conmon)
  *        journald socket    JSHIM_HELLO_LOG_JOURNALD: an AF_UNIX SOCK_DGRAM socket connected
  *                           to the journal (native protocol datagrams)
+ *        attach clients     JSHIM_HELLO_ATTACH_CLIENTS: the kept attach clients (connected
+ *                           SOCK_SEQPACKET sockets), one per token, in the tokens' order
  *   Ownership: the launcher owns all of these for the container's life and keeps them
  *   open across daemon restarts; the daemon owns only the duplicates it received and closes
  *   each exactly once, when it is done with the container or the connection is lost. The
  *   launcher unlinks the attach socket file (unlinkat on its own dir fd) after DONE.
+ *   Attach clients: the launcher owns a duplicate of each attach client; the daemon tells it
+ *   when a client is gone (ATTACH_CLIENT_GONE). It keeps at most JSHIM_MAX_ATTACH_CLIENTS: one
+ *   that arrives when the table is full is closed at once (logged; that client gets EOF if
+ *   the daemon dies). It hands them all over with every HELLO and closes them all after DONE
+ *   (and when it exits otherwise). A daemon that adopts a client serves it like one it
+ *   accepted (same attach format); attach records may repeat or be missing around a restart,
+ *   as for a client that reconnects, but the client is no longer disconnected. A client whose
+ *   input had ended reads EOF again in the new daemon, which treats it like any EOF (the
+ *   stdin-once close is idempotent).
  *
  * EXACTLY-ONCE OUTPUT ("the kernel is the journal")
  *   The daemon never read()s a container pipe. It splice()s the pipe into the stream's spool
@@ -118,7 +147,8 @@
 #define JSHIM_DEFAULT_SOCKET "/run/jshim/jshimd.sock"
 #define JSHIM_SOCKET_ENV "JSHIM_SOCKET"
 #define JSHIM_MSG_MAX 65536 /* header + payload */
-#define JSHIM_MAX_FDS 16
+#define JSHIM_MAX_FDS 48 /* a HELLO: at most 10 + JSHIM_MAX_ATTACH_CLIENTS */
+#define JSHIM_MAX_ATTACH_CLIENTS 32 /* attach clients a launcher keeps */
 
 enum jshim_msg_type {
 	JSHIM_MSG_HELLO = 1,
@@ -128,6 +158,8 @@ enum jshim_msg_type {
 	JSHIM_MSG_CLOSE_STDIN = 5,
 	JSHIM_MSG_DONE = 6,
 	JSHIM_MSG_REOPEN_LOG = 7, /* v2 */
+	JSHIM_MSG_ATTACH_CLIENT = 8, /* v2, daemon -> launcher, one fd */
+	JSHIM_MSG_ATTACH_CLIENT_GONE = 9, /* v2, daemon -> launcher */
 };
 
 struct jshim_msg_header {
@@ -142,6 +174,7 @@ struct jshim_msg_header {
 #define JSHIM_HELLO_LOG_FILE (1u << 2)   /* v2: a log dir fd and a log file name */
 #define JSHIM_HELLO_ATTACH (1u << 3)     /* v2: an attach listener fd */
 #define JSHIM_HELLO_LOG_JOURNALD (1u << 4) /* v2: a journald socket fd */
+#define JSHIM_HELLO_ATTACH_CLIENTS (1u << 5) /* v2: kept attach clients: tokens + fds */
 
 /* jshim_hello.state */
 #define JSHIM_STATE_RUNNING 0 /* created or running: the container init is alive */

@@ -47,10 +47,12 @@ static void link_lost(struct jshim_mon *m, const char *why)
 static void send_hello(struct jshim_mon *m)
 {
 	int fds[JSHIM_MAX_FDS];
+	uint32_t tokens[JSHIM_MAX_ATTACH_CLIENTS];
 	const char *strs[JSHIM_HELLO2_NSTRINGS];
 	struct jshim_hello2 h;
 	memset(&h, 0, sizeof h);
 	jshim_hello2_fill(m->cfg, &m->fds, &h, fds, strs);
+	unsigned ntokens = jshim_attach_keep_hand(&m->attach_clients, &h, fds, tokens);
 	bool exited = m->reaped && m->output_done; /* -t: EXITED only once the relay is drained */
 	h.state = exited ? JSHIM_STATE_EXITED : JSHIM_STATE_RUNNING;
 	h.launcher_pid = getpid();
@@ -61,7 +63,7 @@ static void send_hello(struct jshim_mon *m)
 		h.exit_time_ns = m->exit_time_ns;
 	}
 	h.session_id = m->session_id;
-	int r = jshim_hello2_send(m->link.fd, &h, strs, fds);
+	int r = jshim_hello2_send(m->link.fd, &h, strs, fds, tokens, ntokens);
 	if (r < 0) {
 		link_lost(m, strerror(-r));
 		return;
@@ -138,12 +140,19 @@ static int on_message(struct jshim_mon *m, const struct jshim_dmsg *msg)
 		log_info("CLOSE_STDIN: closing the container's stdin");
 		jshim_close(&m->fds.fd[JSHIM_CFD_STDIN]);
 		return 0;
+	case JSHIM_MSG_ATTACH_CLIENT:
+		jshim_attach_keep_add(&m->attach_clients, msg->token, msg->fd);
+		return 0;
+	case JSHIM_MSG_ATTACH_CLIENT_GONE:
+		jshim_attach_keep_gone(&m->attach_clients, msg->token);
+		return 0;
 	case JSHIM_MSG_DONE:
 		if (!m->reaped) {
 			link_lost(m, "DONE before the container exited");
 			return 0;
 		}
 		log_info("DONE: the daemon wrote the exit file; exiting");
+		jshim_attach_keep_close_all(&m->attach_clients); /* the clients see EOF now */
 		jshim_report_exec_exit(m);
 		return SERVE_DONE + exit_code(m);
 	}
@@ -286,7 +295,16 @@ static int64_t fallback_due(struct jshim_mon *m, int64_t now)
 	return now;
 }
 
+static int serve(struct jshim_mon *m);
+
 int jshim_serve(struct jshim_mon *m)
+{
+	int r = serve(m);
+	jshim_attach_keep_close_all(&m->attach_clients); /* whatever ended it: no client waits on us */
+	return r;
+}
+
+static int serve(struct jshim_mon *m)
 {
 	reap(m); /* a container that died during phase 1 (conmon leaves it a zombie until now) */
 	for (;;) {

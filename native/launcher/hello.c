@@ -2,17 +2,25 @@
 #include "hello.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 ssize_t jshim_hello2_encode(void *buf, size_t cap, const struct jshim_hello2 *h,
-			    const char *const strings[JSHIM_HELLO2_NSTRINGS])
+			    const char *const strings[JSHIM_HELLO2_NSTRINGS], const uint32_t *tokens,
+			    unsigned ntokens)
 {
+	bool clients = (h->flags & JSHIM_HELLO_ATTACH_CLIENTS) != 0;
+	if (clients != (ntokens > 0) || ntokens > JSHIM_MAX_ATTACH_CLIENTS)
+		return -EINVAL;
 	size_t total = sizeof(struct jshim_msg_header) + sizeof *h;
+	if (clients)
+		total += 4 + 4 * (size_t)ntokens;
 	for (int i = 0; i < JSHIM_HELLO2_NSTRINGS; i++) {
 		size_t l = strings[i] ? strlen(strings[i]) : 0;
 		if (l > UINT16_MAX)
@@ -34,6 +42,11 @@ ssize_t jshim_hello2_encode(void *buf, size_t cap, const struct jshim_hello2 *h,
 		if (l > 0)
 			memcpy(p + 2, strings[i], l);
 		p += 2 + l;
+	}
+	if (clients) {
+		uint32_t count = ntokens;
+		memcpy(p, &count, 4);
+		memcpy(p + 4, tokens, 4 * (size_t)ntokens);
 	}
 	return (ssize_t)total;
 }
@@ -68,12 +81,13 @@ static int send_packet(int sock, const void *buf, size_t len, const int *fds, un
 }
 
 int jshim_hello2_send(int sock, const struct jshim_hello2 *h,
-		      const char *const strings[JSHIM_HELLO2_NSTRINGS], const int *fds)
+		      const char *const strings[JSHIM_HELLO2_NSTRINGS], const int *fds,
+		      const uint32_t *tokens, unsigned ntokens)
 {
 	unsigned char *buf = malloc(JSHIM_MSG_MAX);
 	if (buf == NULL)
 		return -ENOMEM;
-	ssize_t len = jshim_hello2_encode(buf, JSHIM_MSG_MAX, h, strings);
+	ssize_t len = jshim_hello2_encode(buf, JSHIM_MSG_MAX, h, strings, tokens, ntokens);
 	int r = len < 0 ? (int)len : send_packet(sock, buf, (size_t)len, fds, h->nfds);
 	free(buf);
 	return r;
@@ -105,10 +119,17 @@ int jshim_msg_decode(const void *buf, size_t n, struct jshim_dmsg *m)
 		return -EPROTO;
 	memset(m, 0, sizeof *m);
 	m->type = hdr.type;
+	m->fd = -1;
 	switch (hdr.type) {
 	case JSHIM_MSG_READY:
 	case JSHIM_MSG_CLOSE_STDIN:
 	case JSHIM_MSG_DONE:
+		return 0;
+	case JSHIM_MSG_ATTACH_CLIENT:
+	case JSHIM_MSG_ATTACH_CLIENT_GONE:
+		if (hdr.length != 4)
+			return -EPROTO;
+		memcpy(&m->token, p + sizeof hdr, 4);
 		return 0;
 	case JSHIM_MSG_FAILED: {
 		if (hdr.length < 4)
@@ -126,9 +147,12 @@ int jshim_msg_decode(const void *buf, size_t n, struct jshim_dmsg *m)
 	}
 }
 
-static int close_passed_fds(struct msghdr *msg)
+/* Every fd that came with the packet: the first one in *first (-1 if none), the others closed.
+ * Returns how many came. */
+static int take_passed_fds(struct msghdr *msg, int *first)
 {
 	int count = 0;
+	*first = -1;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -136,8 +160,10 @@ static int close_passed_fds(struct msghdr *msg)
 		for (size_t i = 0; i < n; i++) {
 			int fd;
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-			close(fd);
-			count++;
+			if (count++ == 0)
+				*first = fd;
+			else
+				close(fd);
 		}
 	}
 	return count;
@@ -163,16 +189,26 @@ int jshim_msg_recv(int sock, struct jshim_dmsg *m)
 		log_warn("recvmsg daemon socket: %s", strerror(errno));
 		return -ECONNRESET;
 	}
-	int nfds = close_passed_fds(&msg);
+	int fd;
+	int nfds = take_passed_fds(&msg, &fd);
 	if (n == 0 && nfds == 0)
 		return -ECONNRESET;
-	if (nfds > 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		log_error("daemon socket: packet truncated or carrying %d unexpected fds", nfds);
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		log_error("daemon socket: packet truncated (%d fds)", nfds);
+		jshim_close(&fd);
 		return -EPROTO;
 	}
 	if (jshim_msg_decode(buf, (size_t)n, m) < 0) {
 		log_error("daemon socket: malformed packet of %zd bytes", n);
+		jshim_close(&fd);
 		return -EPROTO;
 	}
+	/* only ATTACH_CLIENT carries an fd, exactly one */
+	if (nfds != (m->type == JSHIM_MSG_ATTACH_CLIENT ? 1 : 0)) {
+		log_error("daemon socket: message type %u carrying %d fds", (unsigned)m->type, nfds);
+		jshim_close(&fd);
+		return -EPROTO;
+	}
+	m->fd = fd;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "attach_keep.h"
 #include "config.h"
 #include "conmon_files.h"
 #include "container_fds.h"
@@ -43,6 +44,7 @@ struct jshim_mon {
 	bool reopen_due;        /* ctl "2 0 0": send REOPEN_LOG after the next READY */
 	bool reopen_sent;       /* sent on the current connection (resent after a reconnect) */
 	struct jshim_oom oom;
+	struct jshim_attach_keep attach_clients; /* duplicates of the daemon's attach clients */
 	struct jshim_tty *tty;  /* -t (tty.h), else NULL */
 	bool output_done;       /* the container's output is all in the pipes (tty: the relay's EIO) */
 };

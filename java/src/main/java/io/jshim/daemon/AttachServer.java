@@ -5,8 +5,12 @@ import io.jshim.nativeio.EventLoop;
 import io.jshim.nativeio.Native;
 import io.jshim.nativeio.NativeIoException;
 import java.nio.ByteBuffer;
+import io.jshim.protocol.Hello;
+import io.jshim.protocol.Messages;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The attach socket of one container: a listener and its clients. Output goes to every client
@@ -21,6 +25,15 @@ import java.util.List;
  * </ul>
  * The listener is owned here and closed by {@link #close()}; the socket file is never unlinked
  * by the daemon (v1: shimmy leaves it; v2: the launcher unlinks it).
+ *
+ * <p>Clients that survive the daemon (conmon format only): each accepted client gets a token
+ * and a duplicate of its fd goes to the launcher ({@link Host#attachClientKept}, ATTACH_CLIENT),
+ * which keeps it while no daemon runs and hands it to the next one ({@link #adoptClients}). A
+ * client this server closes while serving is reported gone ({@link Host#attachClientGone}), so
+ * the launcher closes its copy and the client sees EOF; {@link #close()} (the container is done
+ * or released) reports nothing: after DONE the launcher closes its copies itself, otherwise
+ * they keep the clients connected for the next daemon. Shimmy's SOCK_STREAM clients are not
+ * kept: a frame cut short by a dying daemon would corrupt their stream.
  */
 final class AttachServer {
     /** Protocol.ATTACH_SHIMMY (jshim_protocol.h JSHIM_ATTACH_SHIMMY). */
@@ -47,12 +60,22 @@ final class AttachServer {
 
         /** A client's input ended (EOF, error or drop). */
         void inputSessionEnded();
+
+        /** A conmon client was accepted: its fd ({@code fd} stays the server's) goes to the launcher. */
+        default void attachClientKept(int token, int fd) {}
+
+        /** A kept client was closed while serving: the launcher closes its copy. */
+        default void attachClientGone(int token) {}
     }
 
     private final Host host;
     private final int format;
     private final Acceptor acceptor;
     private final List<AttachClient> clients = new ArrayList<>();
+    /** The tokens of kept clients (conmon format): the launcher holds a duplicate of each. */
+    private final Map<AttachClient, Integer> tokens = new IdentityHashMap<>();
+    /** The next token: never 0, above every adopted one. */
+    private int nextToken = 1;
     private boolean inputPaused;
     private long lingerMs = AttachClient.LINGER_MS;
 
@@ -127,6 +150,16 @@ final class AttachServer {
             public void inputSessionEnded() {
                 c.inputSessionEnded();
             }
+
+            @Override
+            public void attachClientKept(int token, int fd) {
+                c.connection().sendWithFd(Messages.attachClient(token), fd);
+            }
+
+            @Override
+            public void attachClientGone(int token) {
+                c.connection().send(Messages.attachClientGone(token));
+            }
         };
     }
 
@@ -169,6 +202,51 @@ final class AttachServer {
         client.start(host.loop());
         clients.add(client);
         Daemon.LOG.debug("{}: attach client connected (fd {})", host.id(), fd);
+        if (format == FORMAT_CONMON) {
+            int token = nextToken;
+            nextToken = token + 1 == 0 ? 1 : token + 1;
+            tokens.put(client, token);
+            host.attachClientKept(token, fd);
+        }
+    }
+
+    /**
+     * Serves the attach clients a launcher handed over with its HELLO, like accepted ones; takes
+     * their fds out of {@code fds} (this server owns them from the call on). Call before
+     * {@link #start()}, so new clients get tokens above the adopted ones.
+     */
+    void adoptClients(Hello hello, int[] fds) {
+        int[] t = hello.attachTokens();
+        for (int i = 0; i < t.length; i++) {
+            int at = hello.attachClientFd(i);
+            int fd = fds[at];
+            fds[at] = -1;
+            adopt(t[i], fd);
+        }
+        if (t.length > 0) {
+            Daemon.LOG.info("{}: {} attach clients kept by the launcher are served again", host.id(), t.length);
+        }
+    }
+
+    private void adopt(int token, int fd) {
+        if (Integer.compareUnsigned(token, nextToken) >= 0) {
+            nextToken = token + 1 == 0 ? 1 : token + 1;
+        }
+        AttachClient client = new AttachClient(this, fd, format == FORMAT_CONMON);
+        int r = Native.setNonBlocking(fd, true);
+        try {
+            if (r < 0) {
+                Errno.check(r, "fcntl O_NONBLOCK", host.id() + " attach client");
+            }
+            client.start(host.loop());
+        } catch (NativeIoException e) {
+            Daemon.LOG.warn("{}: cannot serve a kept attach client: {}; closing it", host.id(), e.getMessage());
+            client.close();
+            host.attachClientGone(token);
+            return;
+        }
+        clients.add(client);
+        tokens.put(client, token);
     }
 
     /**
@@ -199,7 +277,7 @@ final class AttachServer {
                 i++;
             } else {
                 clients.remove(i);
-                c.disconnect();
+                gone(c);
             }
         }
     }
@@ -207,7 +285,16 @@ final class AttachServer {
     /** Drops one client (write error, hang-up or backlog too big). */
     void drop(AttachClient client) {
         if (clients.remove(client)) {
-            client.disconnect();
+            gone(client);
+        }
+    }
+
+    /** Closes a client while serving; the launcher closes its copy too, so the client sees EOF. */
+    private void gone(AttachClient client) {
+        client.disconnect();
+        Integer token = tokens.remove(client);
+        if (token != null) {
+            host.attachClientGone(token);
         }
     }
 
@@ -238,6 +325,7 @@ final class AttachServer {
             c.closeAfterOutput(lingerMs);
         }
         clients.clear();
+        tokens.clear(); // no GONE: after DONE the launcher closes its copies; else they outlive us
         acceptor.close();
     }
 }

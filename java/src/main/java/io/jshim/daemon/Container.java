@@ -166,6 +166,7 @@ final class Container {
             stdin = new StdinWriter(this, fds[hello.stdinFd()]);
         }
         if (attach != null) {
+            attach.adoptClients(hello, fds); // clients the launcher kept across a daemon restart
             attach.start();
             attach.acceptPending(); // clients waiting in the backlog get the first output too
         }

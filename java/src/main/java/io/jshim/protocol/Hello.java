@@ -8,7 +8,9 @@ import java.util.Objects;
  * their strings. The fds travel separately. Fields that a version does not have are 0, null
  * or empty: v1 has the three paths, v2 the session id, exit details, formats and the names.
  * The log and exit names are bytes (never decoded: they go to openat as they are); the id,
- * name and tag are decoded leniently, for messages and journald only.
+ * name and tag are decoded leniently, for messages and journald only. {@code attachTokens} are
+ * the tokens of the attach clients a v2 launcher hands over (JSHIM_HELLO_ATTACH_CLIENTS), whose
+ * fds come last, in the same order.
  */
 public record Hello(
         int version,
@@ -33,22 +35,25 @@ public record Hello(
         String attachPath,
         byte[] logName,
         byte[] exitName,
-        String logTag) {
+        String logTag,
+        int[] attachTokens) {
 
     private static final byte[] NONE = new byte[0];
+    private static final int[] NO_TOKENS = new int[0];
 
     public Hello {
         logName = logName == null ? NONE : logName;
         exitName = exitName == null ? NONE : exitName;
         name = name == null ? "" : name;
         logTag = logTag == null ? "" : logTag;
+        attachTokens = attachTokens == null ? NO_TOKENS : attachTokens.clone();
     }
 
     /** A version 1 HELLO (the 0.1.0 launcher): paths, shimmy formats. */
     public Hello(int flags, int state, int launcherPid, int containerPid, int waitStatus, int logFormat,
             int exitFormat, int nfds, String containerId, String logPath, String exitPath, String attachPath) {
         this(1, flags, state, launcherPid, containerPid, waitStatus, 0, 0, 0, 0, 0, logFormat, exitFormat, 0, nfds,
-                containerId, "", logPath, exitPath, attachPath, NONE, NONE, "");
+                containerId, "", logPath, exitPath, attachPath, NONE, NONE, "", null);
     }
 
     /** A version 2 HELLO. */
@@ -57,14 +62,53 @@ public record Hello(
             int nfds, String containerId, String name, byte[] logName, byte[] exitName, String logTag) {
         return new Hello(2, flags, state, launcherPid, containerPid, waitStatus, exitFlags, exitTimeNs, sessionId,
                 logSizeMax, 0, logFormat, exitFormat, attachFormat, nfds, containerId, name, null, null, null,
-                logName, exitName, logTag);
+                logName, exitName, logTag, null);
     }
 
     /** This v2 HELLO with log_global_size_max set (0 = no cap; negative, a u64 past 2^63: no cap). */
     public Hello withLogGlobalSizeMax(long max) {
         return new Hello(version, flags, state, launcherPid, containerPid, waitStatus, exitFlags, exitTimeNs,
                 sessionId, logSizeMax, max, logFormat, exitFormat, attachFormat, nfds, containerId, name, logPath,
-                exitPath, attachPath, logName, exitName, logTag);
+                exitPath, attachPath, logName, exitName, logTag, attachTokens);
+    }
+
+    /**
+     * This v2 HELLO handing over attach clients: their tokens, in the order of their fds, which
+     * follow the others. Sets JSHIM_HELLO_ATTACH_CLIENTS and adds them to nfds (none: unchanged).
+     */
+    public Hello withAttachClients(int[] tokens) {
+        if (tokens.length == 0) {
+            return this;
+        }
+        return new Hello(version, flags | Protocol.HELLO_ATTACH_CLIENTS, state, launcherPid, containerPid, waitStatus,
+                exitFlags, exitTimeNs, sessionId, logSizeMax, logGlobalSizeMax, logFormat, exitFormat, attachFormat,
+                nfds + tokens.length, containerId, name, logPath, exitPath, attachPath, logName, exitName, logTag,
+                tokens);
+    }
+
+    /** The decoder's: tokens as decoded, flags and nfds unchanged (null: none). */
+    Hello withTokens(int[] tokens) {
+        if (tokens == null) {
+            return this;
+        }
+        return new Hello(version, flags, state, launcherPid, containerPid, waitStatus, exitFlags, exitTimeNs, sessionId,
+                logSizeMax, logGlobalSizeMax, logFormat, exitFormat, attachFormat, nfds, containerId, name, logPath,
+                exitPath, attachPath, logName, exitName, logTag, tokens);
+    }
+
+    @Override
+    public int[] attachTokens() {
+        return attachTokens.clone();
+    }
+
+    /** The number of attach clients handed over. */
+    public int attachClientCount() {
+        return attachTokens.length;
+    }
+
+    /** fd index of the i-th handed-over attach client: after every other fd. */
+    public int attachClientFd(int i) {
+        return expectedFds(version, flags) + i;
     }
 
     public boolean hasStdin() {
@@ -161,11 +205,13 @@ public record Hello(
         return o instanceof Hello h && version == h.version && flags == h.flags && state == h.state
                 && launcherPid == h.launcherPid && containerPid == h.containerPid && waitStatus == h.waitStatus
                 && exitFlags == h.exitFlags && exitTimeNs == h.exitTimeNs && sessionId == h.sessionId
-                && logSizeMax == h.logSizeMax && logGlobalSizeMax == h.logGlobalSizeMax && logFormat == h.logFormat && exitFormat == h.exitFormat
+                && logSizeMax == h.logSizeMax && logGlobalSizeMax == h.logGlobalSizeMax && logFormat == h.logFormat
+                && exitFormat == h.exitFormat
                 && attachFormat == h.attachFormat && nfds == h.nfds && Objects.equals(containerId, h.containerId)
                 && name.equals(h.name) && Objects.equals(logPath, h.logPath) && Objects.equals(exitPath, h.exitPath)
                 && Objects.equals(attachPath, h.attachPath) && Arrays.equals(logName, h.logName)
-                && Arrays.equals(exitName, h.exitName) && logTag.equals(h.logTag);
+                && Arrays.equals(exitName, h.exitName) && logTag.equals(h.logTag)
+                && Arrays.equals(attachTokens, h.attachTokens);
     }
 
     @Override

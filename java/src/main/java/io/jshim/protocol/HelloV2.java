@@ -10,7 +10,8 @@ final class HelloV2 {
     private HelloV2() {}
 
     private static final int KNOWN_FLAGS = Protocol.HELLO_STDIN | Protocol.HELLO_STDIN_ONCE
-            | Protocol.HELLO_LOG_FILE | Protocol.HELLO_ATTACH | Protocol.HELLO_LOG_JOURNALD;
+            | Protocol.HELLO_LOG_FILE | Protocol.HELLO_ATTACH | Protocol.HELLO_LOG_JOURNALD
+            | Protocol.HELLO_ATTACH_CLIENTS;
     private static final String[] STRINGS = {"container id", "name", "log name", "exit name", "log tag"};
 
     static Hello decode(ByteBuffer buf, int pos, int len, int nfds) throws ProtocolException {
@@ -61,10 +62,8 @@ final class HelloV2 {
             throw new ProtocolException("HELLO says " + Integer.toUnsignedString(declaredFds)
                     + " fds, packet carries " + nfds);
         }
-        int expected = Hello.expectedFds(2, flags);
-        if (nfds != expected) {
-            throw new ProtocolException("HELLO with flags 0x" + Integer.toHexString(flags) + " needs "
-                    + expected + " fds, got " + nfds);
+        if ((flags & Protocol.HELLO_ATTACH_CLIENTS) != 0 && !attach) {
+            throw new ProtocolException("HELLO attach clients without JSHIM_HELLO_ATTACH");
         }
         if (launcherPid <= 0) {
             throw new ProtocolException("bad launcher pid " + launcherPid);
@@ -97,8 +96,18 @@ final class HelloV2 {
                 }
             }
         }
+        int[] tokens = null;
+        if ((flags & Protocol.HELLO_ATTACH_CLIENTS) != 0) {
+            tokens = tokens(b, p, end);
+            p += 4 + 4 * tokens.length;
+        }
         if (p != end) {
             throw new ProtocolException((end - p) + " trailing bytes after HELLO");
+        }
+        int expected = Hello.expectedFds(2, flags) + (tokens == null ? 0 : tokens.length);
+        if (nfds != expected) {
+            throw new ProtocolException("HELLO with flags 0x" + Integer.toHexString(flags) + " needs "
+                    + expected + " fds, got " + nfds);
         }
         if (s[0].length == 0) {
             throw new ProtocolException("HELLO container id is empty");
@@ -111,7 +120,36 @@ final class HelloV2 {
         checkName(s[3], STRINGS[3]);
         return Hello.v2(flags, state, launcherPid, containerPid, waitStatus, exitFlags, exitTimeNs, sessionId,
                 logSizeMax, logFormat, exitFormat, attachFormat, nfds, text(s[0]), text(s[1]), s[2], s[3],
-                text(s[4])).withLogGlobalSizeMax(logGlobalSizeMax);
+                text(s[4])).withLogGlobalSizeMax(logGlobalSizeMax).withTokens(tokens);
+    }
+
+    /** u32 count (1..MAX_ATTACH_CLIENTS), then count distinct u32 tokens, none 0. */
+    private static int[] tokens(ByteBuffer b, int p, int end) throws ProtocolException {
+        if (end - p < 4) {
+            throw new ProtocolException("HELLO attach client count is missing");
+        }
+        long count = Integer.toUnsignedLong(b.getInt(p));
+        if (count < 1 || count > Protocol.MAX_ATTACH_CLIENTS) {
+            throw new ProtocolException("HELLO hands over " + count + " attach clients (1.."
+                    + Protocol.MAX_ATTACH_CLIENTS + ")");
+        }
+        if (end - p - 4 < 4 * count) {
+            throw new ProtocolException("HELLO attach client tokens are cut short");
+        }
+        int[] t = new int[(int) count];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = b.getInt(p + 4 + 4 * i);
+            if (t[i] == 0) {
+                throw new ProtocolException("HELLO attach client token 0");
+            }
+            for (int j = 0; j < i; j++) {
+                if (t[j] == t[i]) {
+                    throw new ProtocolException("HELLO attach client token " + Integer.toUnsignedString(t[i])
+                            + " twice");
+                }
+            }
+        }
+        return t;
     }
 
     /** A single name component: not empty, no '/', not "." or "..". (NUL is checked already.) */
@@ -143,6 +181,11 @@ final class HelloV2 {
         for (byte[] x : s) {
             payload += 2 + x.length;
         }
+        int[] tokens = h.attachTokens();
+        boolean clients = (h.flags() & Protocol.HELLO_ATTACH_CLIENTS) != 0;
+        if (clients) {
+            payload += 4 + 4 * tokens.length;
+        }
         ByteBuffer b = Messages.out(Protocol.HEADER_SIZE + payload);
         int p = Messages.header(b, 2, Protocol.MSG_HELLO, payload);
         b.putInt(p, h.flags());
@@ -164,6 +207,12 @@ final class HelloV2 {
             b.putShort(p, (short) x.length);
             b.put(p + 2, x);
             p += 2 + x.length;
+        }
+        if (clients) {
+            b.putInt(p, tokens.length);
+            for (int i = 0; i < tokens.length; i++) {
+                b.putInt(p + 4 + 4 * i, tokens[i]);
+            }
         }
         return b;
     }

@@ -16,7 +16,7 @@ public final class Messages {
 
     private static final int KNOWN_HELLO_FLAGS = Protocol.HELLO_STDIN | Protocol.HELLO_STDIN_ONCE;
     private static final int KNOWN_HELLO2_FLAGS = KNOWN_HELLO_FLAGS | Protocol.HELLO_LOG_FILE
-            | Protocol.HELLO_ATTACH | Protocol.HELLO_LOG_JOURNALD;
+            | Protocol.HELLO_ATTACH | Protocol.HELLO_LOG_JOURNALD | Protocol.HELLO_ATTACH_CLIENTS;
     private static final int KNOWN_EXIT_FLAGS = Protocol.EXIT_TIMED_OUT;
     /** Fds of a HELLO without stdin: journal, stdout pipe + spool, stderr pipe + spool. */
     public static final int HELLO_BASE_FDS = 5;
@@ -49,7 +49,7 @@ public final class Messages {
             throw new ProtocolException("header says " + length + " payload bytes, packet has "
                     + (len - Protocol.HEADER_SIZE));
         }
-        int last = version == 1 ? Protocol.MSG_DONE : Protocol.MSG_REOPEN_LOG;
+        int last = version == 1 ? Protocol.MSG_DONE : Protocol.MSG_ATTACH_CLIENT_GONE;
         if (type < Protocol.MSG_HELLO || type > last) {
             throw new ProtocolException("unknown message type " + type + " in protocol version " + version);
         }
@@ -187,6 +187,35 @@ public final class Messages {
         if (len != Protocol.HEADER_SIZE) {
             throw new ProtocolException("REOPEN_LOG with a payload of " + (len - Protocol.HEADER_SIZE) + " bytes");
         }
+    }
+
+    /** ATTACH_CLIENT (v2; the client's fd goes with it): the daemon kept a client under this token. */
+    public static ByteBuffer attachClient(int token) {
+        return token(Protocol.MSG_ATTACH_CLIENT, token);
+    }
+
+    /** ATTACH_CLIENT_GONE (v2): the daemon closed the client of this token. */
+    public static ByteBuffer attachClientGone(int token) {
+        return token(Protocol.MSG_ATTACH_CLIENT_GONE, token);
+    }
+
+    private static ByteBuffer token(int type, int token) {
+        ByteBuffer b = out(Protocol.HEADER_SIZE + 4);
+        header(b, 2, type, 4);
+        b.putInt(Protocol.HEADER_SIZE, token);
+        return b;
+    }
+
+    /** The u32 token of an ATTACH_CLIENT or ATTACH_CLIENT_GONE packet (used by tests that play the launcher). */
+    public static int decodeToken(ByteBuffer buf, int pos, int len) throws ProtocolException {
+        int type = decodeType(buf, pos, len);
+        if (type != Protocol.MSG_ATTACH_CLIENT && type != Protocol.MSG_ATTACH_CLIENT_GONE) {
+            throw new ProtocolException("not an ATTACH_CLIENT(_GONE)");
+        }
+        if (len != Protocol.HEADER_SIZE + 4) {
+            throw new ProtocolException("ATTACH_CLIENT payload of " + (len - Protocol.HEADER_SIZE) + " bytes");
+        }
+        return buf.duplicate().order(ByteOrder.nativeOrder()).getInt(pos + Protocol.HEADER_SIZE);
     }
 
     /** Writes a header at buf[0..8); returns 8. */

@@ -15,7 +15,10 @@ public final class Protocol {
     public static final String DEFAULT_SOCKET = "/run/jshim/jshimd.sock";
     public static final String SOCKET_ENV = "JSHIM_SOCKET";
     public static final int MSG_MAX = 65536;
-    public static final int MAX_FDS = 16;
+    /** A HELLO's fds: at most 10 + MAX_ATTACH_CLIENTS. */
+    public static final int MAX_FDS = 48;
+    /** Attach clients a launcher keeps (and hands over with HELLO). */
+    public static final int MAX_ATTACH_CLIENTS = 32;
     public static final int HEADER_SIZE = 8;
 
     public static final int MSG_HELLO = 1;
@@ -25,12 +28,18 @@ public final class Protocol {
     public static final int MSG_CLOSE_STDIN = 5;
     public static final int MSG_DONE = 6;
     public static final int MSG_REOPEN_LOG = 7;
+    /** v2, daemon to launcher, one fd: a duplicate of an accepted attach client; payload u32 token. */
+    public static final int MSG_ATTACH_CLIENT = 8;
+    /** v2, daemon to launcher: the daemon closed that client; payload u32 token. */
+    public static final int MSG_ATTACH_CLIENT_GONE = 9;
 
     public static final int HELLO_STDIN = 1 << 0;
     public static final int HELLO_STDIN_ONCE = 1 << 1;
     public static final int HELLO_LOG_FILE = 1 << 2;
     public static final int HELLO_ATTACH = 1 << 3;
     public static final int HELLO_LOG_JOURNALD = 1 << 4;
+    /** v2: after the strings u32 count + count u32 tokens; the clients' fds last. */
+    public static final int HELLO_ATTACH_CLIENTS = 1 << 5;
 
     public static final int STATE_RUNNING = 0;
     public static final int STATE_EXITED = 1;

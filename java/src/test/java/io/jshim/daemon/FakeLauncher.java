@@ -40,6 +40,15 @@ final class FakeLauncher implements AutoCloseable {
     int journald = -1;
     /** The version of the last packet received from the daemon. */
     int lastVersion;
+    /** Attach clients the daemon handed over (ATTACH_CLIENT), by token; closed on GONE and at close(). */
+    final java.util.Map<Integer, Integer> attachClients = new java.util.LinkedHashMap<>();
+    /** Every ATTACH_CLIENT (+token) and ATTACH_CLIENT_GONE (-token), in order of arrival. */
+    final java.util.List<Integer> attachEvents = new java.util.ArrayList<>();
+    /** v2: attach clients the next hello2() hands over (tokens and fds, same order); empty: none. */
+    int[] handTokens = new int[0];
+    int[] handFds = new int[0];
+    /** Other messages that arrived while waiting for attach events, for receive(). */
+    private final java.util.ArrayDeque<int[]> pending = new java.util.ArrayDeque<>();
 
     FakeLauncher(Path dir, String id, boolean stdin) throws Exception {
         this.id = id;
@@ -116,10 +125,13 @@ final class FakeLauncher implements AutoCloseable {
     /** A v2 HELLO; the flags decide which of this launcher's fds go with it. */
     void hello2(int flags, int state, Exit exit, long logSizeMax, int logFormat, int exitFormat, int attachFormat,
             String logName, String exitName) throws Exception {
-        int[] fds = fds2(flags);
+        int[] base = fds2(flags);
         Hello h = Hello.v2(flags, state, launcherPid, 4343, exit.status, exit.flags, exit.timeNs, session,
-                logSizeMax, logFormat, exitFormat, attachFormat, fds.length, id, "name-" + id,
-                logName.getBytes(StandardCharsets.UTF_8), exitName.getBytes(StandardCharsets.UTF_8), "");
+                logSizeMax, logFormat, exitFormat, attachFormat, base.length, id, "name-" + id,
+                logName.getBytes(StandardCharsets.UTF_8), exitName.getBytes(StandardCharsets.UTF_8), "")
+                .withAttachClients(handTokens);
+        int[] fds = java.util.Arrays.copyOf(base, base.length + handFds.length);
+        System.arraycopy(handFds, 0, fds, base.length, handFds.length);
         send(Messages.hello(h), fds);
     }
 
@@ -145,27 +157,78 @@ final class FakeLauncher implements AutoCloseable {
         send(Messages.exited(status), new int[0]);
     }
 
-    /** The next packet from the daemon: {type, errno or 0}; type 0 means EOF. Fails on timeout. */
+    /**
+     * The next packet from the daemon: {type, errno or 0}; type 0 means EOF. Fails on timeout.
+     * ATTACH_CLIENT and ATTACH_CLIENT_GONE are handled on the way (attachClients, attachEvents).
+     */
     int[] receive(long timeoutMs) throws Exception {
-        ByteBuffer b = ByteBuffer.allocateDirect(Protocol.MSG_MAX).order(ByteOrder.nativeOrder());
-        int[] fds = new int[Protocol.MAX_FDS];
-        int[] counts = new int[1];
+        if (!pending.isEmpty()) {
+            return pending.poll();
+        }
         long deadline = System.nanoTime() + timeoutMs * 1_000_000;
         while (true) {
-            int n = Native.recvWithFds(conn, b, 0, Protocol.MSG_MAX, fds, counts);
-            if (n == 0) {
-                return new int[] {0, 0};
+            int[] m = poll();
+            if (m != null) {
+                return m;
             }
-            if (n > 0) {
-                assertEquals(0, counts[0], "the daemon never sends fds");
-                int type = Messages.decodeType(b, 0, n);
-                lastVersion = Messages.version(b, 0);
-                return new int[] {type, type == Protocol.MSG_FAILED ? b.getInt(8) : 0};
-            }
-            assertEquals(-Native.EAGAIN, n, "recvmsg");
             assertTrue(System.nanoTime() < deadline, "no message from the daemon in " + timeoutMs + " ms");
             Thread.sleep(2);
         }
+    }
+
+    /** Handles attach events until {@code cond} holds; other messages wait for receive(). */
+    void awaitAttach(long timeoutMs, java.util.function.BooleanSupplier cond, String what) throws Exception {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        while (!cond.getAsBoolean()) {
+            int[] m = poll();
+            if (m != null) {
+                pending.add(m);
+                if (m[0] == 0) {
+                    break; // EOF: nothing more will come
+                }
+                continue;
+            }
+            assertTrue(System.nanoTime() < deadline, what + " within " + timeoutMs + " ms; attach events "
+                    + attachEvents);
+            Thread.sleep(2);
+        }
+        assertTrue(cond.getAsBoolean(), what + "; attach events " + attachEvents);
+    }
+
+    /** One packet if there is one: {type, errno} (attach events handled, then null), or null. */
+    private int[] poll() throws Exception {
+        ByteBuffer b = ByteBuffer.allocateDirect(Protocol.MSG_MAX).order(ByteOrder.nativeOrder());
+        int[] fds = new int[Protocol.MAX_FDS];
+        int[] counts = new int[1];
+        int n = Native.recvWithFds(conn, b, 0, Protocol.MSG_MAX, fds, counts);
+        if (n == 0) {
+            return new int[] {0, 0};
+        }
+        if (n < 0) {
+            assertEquals(-Native.EAGAIN, n, "recvmsg");
+            return null;
+        }
+        int type = Messages.decodeType(b, 0, n);
+        lastVersion = Messages.version(b, 0);
+        if (type == Protocol.MSG_ATTACH_CLIENT) {
+            assertEquals(1, counts[0], "ATTACH_CLIENT carries exactly one fd");
+            int token = Messages.decodeToken(b, 0, n);
+            assertTrue(token != 0 && !attachClients.containsKey(token), "a new token: " + token);
+            attachClients.put(token, fds[0]);
+            attachEvents.add(token);
+            return null;
+        }
+        assertEquals(0, counts[0], "only ATTACH_CLIENT carries an fd (type " + type + ")");
+        if (type == Protocol.MSG_ATTACH_CLIENT_GONE) {
+            int token = Messages.decodeToken(b, 0, n);
+            Integer fd = attachClients.remove(token);
+            if (fd != null) {
+                Native.close(fd);
+            }
+            attachEvents.add(-token);
+            return null;
+        }
+        return new int[] {type, type == Protocol.MSG_FAILED ? b.getInt(8) : 0};
     }
 
     static void writeAll(int fd, String s) throws Exception {
@@ -205,6 +268,10 @@ final class FakeLauncher implements AutoCloseable {
                 Native.close(fd);
             }
         }
+        for (int fd : attachClients.values()) {
+            Native.close(fd);
+        }
+        attachClients.clear();
         Native.munmap(journalAddr, Protocol.JOURNAL_SIZE);
     }
 }

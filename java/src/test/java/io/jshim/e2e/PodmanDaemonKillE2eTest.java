@@ -95,8 +95,10 @@ class PodmanDaemonKillE2eTest extends PodmanE2eBase {
 
     /**
      * jshimd killed while a foreground podman run is attached: the exit code and podman logs
-     * stay right; the attached stdout may end early (the attach connection dies with the
-     * daemon) but never repeats or reorders a line.
+     * stay right, and the attach connection outlives the daemon (the launcher keeps a duplicate
+     * of it and hands it to the next daemon), so podman run shows the output to its end. Attach
+     * output is not journaled: around the restart lines may repeat or be missing, once (one
+     * jump), never reordered otherwise.
      */
     @Test
     void killJshimdDuringForegroundRun() throws Exception {
@@ -120,11 +122,18 @@ class PodmanDaemonKillE2eTest extends PodmanE2eBase {
         List<String> out = lines(r.out);
         System.err.println("podman e2e: killJshimdDuringForegroundRun: podman run's stdout had " + out.size()
                 + " of " + BATCHES * PER_BATCH + " lines");
-        for (int i = 0; i < out.size(); i++) {
-            String want = String.valueOf(i + 1);
-            int at = i;
-            assertEquals(want, out.get(i), () -> "podman run stdout line " + (at + 1) + " (in order, no repeats)");
+        assertTrue(!out.isEmpty() && out.get(0).equals("1"), "podman run's stdout starts at 1");
+        int jumps = 0;
+        for (int i = 1; i < out.size(); i++) {
+            if (Integer.parseInt(out.get(i)) != Integer.parseInt(out.get(i - 1)) + 1) {
+                jumps++;
+                System.err.println("podman e2e: killJshimdDuringForegroundRun: stdout line " + (i + 1) + " is "
+                        + out.get(i) + " after " + out.get(i - 1) + " (the restart)");
+            }
         }
+        assertTrue(jumps <= 1, "podman run stdout in order but for one jump at the restart: " + jumps + " jumps");
+        assertEquals(String.valueOf(BATCHES * PER_BATCH), out.get(out.size() - 1),
+                "podman run shows the output to its end: its attach connection outlived the daemon");
         PodmanCmd.Result logs = w.podman("logs", "fgkill").ok();
         PodmanLogsE2eTest.assertSeq(lines(logs.out), "", BATCHES * PER_BATCH, "podman logs fgkill");
         assertEquals("21 exited", w.inspect("fgkill", "{{.State.ExitCode}} {{.State.Status}}"));

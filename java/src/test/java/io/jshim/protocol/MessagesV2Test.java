@@ -197,8 +197,55 @@ class MessagesV2Test {
         payload.putInt(4, 4);
         assertThrows(ProtocolException.class, () -> Messages.decodeReopenLog(payload, 0, 12, 0));
         ByteBuffer unknown = copy(reopen);
-        unknown.putShort(2, (short) 8);
+        unknown.putShort(2, (short) 10);
         assertThrows(ProtocolException.class, () -> Messages.decodeType(unknown, 0, unknown.limit()));
+    }
+
+    @Test
+    void attachClientMessagesCarryAToken() throws Exception {
+        ByteBuffer kept = Messages.attachClient(0x8000_0001);
+        assertEquals(Protocol.HEADER_SIZE + 4, kept.limit());
+        assertEquals(Protocol.MSG_ATTACH_CLIENT, Messages.decodeType(kept, 0, kept.limit()));
+        assertEquals(0x8000_0001, Messages.decodeToken(kept, 0, kept.limit()));
+        ByteBuffer gone = Messages.attachClientGone(7);
+        assertEquals(Protocol.MSG_ATTACH_CLIENT_GONE, Messages.decodeType(gone, 0, gone.limit()));
+        assertEquals(7, Messages.decodeToken(gone, 0, gone.limit()));
+        ByteBuffer v1 = copy(gone);
+        v1.putShort(0, (short) 1);
+        assertThrows(ProtocolException.class, () -> Messages.decodeType(v1, 0, v1.limit()), "v2 only");
+        assertThrows(ProtocolException.class, () -> Messages.decodeToken(Messages.reopenLog(), 0, 8));
+    }
+
+    @Test
+    void helloHandsOverAttachClientsLast() throws Exception {
+        int flags = Protocol.HELLO_ATTACH | Protocol.HELLO_STDIN;
+        Hello h = hello(flags, Protocol.ATTACH_CONMON, 8, "", "c1").withAttachClients(new int[] {3, -2});
+        assertEquals(10, h.nfds());
+        assertTrue(h.hasFlag(Protocol.HELLO_ATTACH_CLIENTS));
+        ByteBuffer enc = Messages.hello(h);
+        assertEquals(2, enc.getInt(enc.limit() - 12), "u32 count after the strings");
+        assertEquals(-2, enc.getInt(enc.limit() - 4));
+        Hello d = Messages.decodeHello(enc, 0, enc.limit(), 10);
+        assertEquals(h, d);
+        assertArrayEquals(new int[] {3, -2}, d.attachTokens());
+        assertEquals(8, d.attachClientFd(0));
+        assertEquals(9, d.attachClientFd(1));
+        assertEquals(7, d.attachFd());
+        rejected(enc, 9, "the client fds are counted");
+        assertEquals(0, decode(hello(flags, Protocol.ATTACH_CONMON, 8, "", "c1")).attachClientCount());
+        rejected(hello(Protocol.HELLO_STDIN, 0, 7, "", "c1").withAttachClients(new int[] {3}),
+                "clients without an attach listener");
+        rejected(hello(flags, Protocol.ATTACH_CONMON, 8, "", "c1").withAttachClients(new int[] {0}), "token 0");
+        rejected(hello(flags, Protocol.ATTACH_CONMON, 8, "", "c1").withAttachClients(new int[] {4, 4}), "twice");
+        rejected(hello(flags, Protocol.ATTACH_CONMON, 8, "", "c1").withAttachClients(
+                new int[Protocol.MAX_ATTACH_CLIENTS + 1]), "too many");
+        ByteBuffer zero = copy(enc); // the flag with a count of 0
+        zero.putInt(zero.limit() - 12, 0);
+        rejected(zero, 10, "count 0");
+        ByteBuffer cut = ByteBuffer.allocateDirect(enc.limit() - 4).order(ByteOrder.nativeOrder());
+        cut.put(0, enc, 0, enc.limit() - 4);
+        cut.putInt(4, cut.limit() - Protocol.HEADER_SIZE);
+        rejected(cut, 10, "a token short");
     }
 
     @Test
