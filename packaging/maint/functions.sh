@@ -12,8 +12,6 @@ jshim_version='@PROJECT_VERSION@'
 jshim_proto_since='@JSHIM_PROTO_SINCE@'
 jshim_launcher='@CMAKE_INSTALL_FULL_BINDIR@/jshim'
 jshim_socket='/run/jshim/jshimd.sock'
-# Debian's policy-rc.d (chroots, image builds): exit status 101 forbids stopping daemons
-jshim_policy='/usr/sbin/policy-rc.d'
 
 jshim_say() {
 	echo "jshim: $*" >&2
@@ -73,17 +71,12 @@ jshim_launchers_newer_than() {
 # jshim_stop_daemon WHY [AFTER]: SIGTERM to the default socket's daemon, then wait (10 s at most)
 # until it is gone. The daemon keeps nothing the launchers cannot hand over again: they
 # reconnect and start the installed jshimd, which resumes every log where it stopped.
+# policy-rc.d is not asked: this is no service start but a hand-over that correctness needs
+# (an older daemon refuses the new launchers), and Docker images ship a policy-rc.d that
+# forbids everything (exit 101), also on hosts that run containers.
 jshim_stop_daemon() {
 	pids=$(jshim_daemons)
 	[ -n "$pids" ] || return 0
-	if [ -x "$jshim_policy" ]; then
-		rc=0
-		"$jshim_policy" jshimd restart >/dev/null 2>&1 || rc=$?
-		if [ "$rc" = 101 ]; then
-			jshim_say "$jshim_policy forbids it: jshimd (pid $(echo $pids)) is left running $1"
-			return 0
-		fi
-	fi
 	for pid in $pids; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
