@@ -78,7 +78,39 @@ int jshim_write_at_atomic(int dirfd, const char *name, const void *data, size_t 
 	return -EEXIST;
 }
 
+int jshim_rfc3339_utc(char *buf, size_t len, int64_t ns)
+{
+	struct tm tm;
+	time_t sec = (time_t)(ns / 1000000000);
+	long frac = (long)(ns % 1000000000);
+	if (frac < 0) {
+		frac += 1000000000;
+		sec--;
+	}
+	if (gmtime_r(&sec, &tm) == NULL)
+		return -errno;
+	char base[32], f[16] = "";
+	if (strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		return -ENOSPC;
+	if (frac != 0 && frac % 1000000 == 0)
+		snprintf(f, sizeof f, ".%03ld", frac / 1000000);
+	else if (frac != 0 && frac % 1000 == 0)
+		snprintf(f, sizeof f, ".%06ld", frac / 1000);
+	else if (frac != 0)
+		snprintf(f, sizeof f, ".%09ld", frac);
+	int n = snprintf(buf, len, "%s%s+00:00", base, f);
+	if (n < 0 || (size_t)n >= len)
+		return -ENOSPC;
+	return 0;
+}
+
 int jshim_exit_file_write_at(int dirfd, const char *name, uint32_t format, int wait_status, bool timed_out)
+{
+	return jshim_exit_file_write_at_time(dirfd, name, format, wait_status, timed_out, 0);
+}
+
+int jshim_exit_file_write_at_time(int dirfd, const char *name, uint32_t format, int wait_status, bool timed_out,
+				  int64_t exit_time_ns)
 {
 	char text[256];
 	int n;
@@ -86,9 +118,12 @@ int jshim_exit_file_write_at(int dirfd, const char *name, uint32_t format, int w
 		n = snprintf(text, sizeof text, "%d", jshim_conmon_status(wait_status, timed_out));
 	} else {
 		char at[64];
-		struct timespec now;
-		clock_gettime(CLOCK_REALTIME, &now);
-		int r = jshim_rfc3339(at, sizeof at, &now);
+		if (exit_time_ns == 0) {
+			struct timespec now;
+			clock_gettime(CLOCK_REALTIME, &now);
+			exit_time_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+		}
+		int r = jshim_rfc3339_utc(at, sizeof at, exit_time_ns);
 		if (r < 0)
 			return r;
 		n = jshim_exit_file_format(text, sizeof text, at, wait_status);

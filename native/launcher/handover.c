@@ -243,8 +243,8 @@ static int fallback(struct jshim_mon *m)
 		jshim_report_exec_exit(m);
 		return SERVE_DONE + exit_code(m);
 	}
-	int r = jshim_exit_file_write_at(m->fds.fd[JSHIM_CFD_EXIT_DIR], m->fds.exit_name, m->cfg->exit_format,
-					 m->wait_status, m->timed_out);
+	int r = jshim_exit_file_write_at_time(m->fds.fd[JSHIM_CFD_EXIT_DIR], m->fds.exit_name, m->cfg->exit_format,
+					      m->wait_status, m->timed_out, m->exit_time_ns);
 	if (r < 0) {
 		log_error("fallback: write exit file %s: %s", m->cfg->exit_path, strerror(-r));
 		return SERVE_DONE + 1;

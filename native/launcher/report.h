@@ -38,6 +38,13 @@ int jshim_conmon_status(int wait_status, bool timed_out);
  * JSHIM_EXIT_CONMON_CODE: bare decimal, no newline), written atomically as name inside the
  * directory dirfd (a unique O_EXCL|O_NOFOLLOW temp name, then renameat). 0 or -errno. */
 int jshim_exit_file_write_at(int dirfd, const char *name, uint32_t format, int wait_status, bool timed_out);
+/* The same, the shimmy JSON stamped with exit_time_ns (CLOCK_REALTIME of the reap; 0 = now), in
+ * the daemon's format (jshim_rfc3339_utc), so the file reads the same whoever writes it. */
+int jshim_exit_file_write_at_time(int dirfd, const char *name, uint32_t format, int wait_status, bool timed_out,
+				  int64_t exit_time_ns);
+/* The daemon's exit-file time format (Rfc3339.java, chrono's to_rfc3339): UTC, the fraction
+ * with 0, 3, 6 or 9 digits, "+00:00". 0 or -ENOSPC/-errno. */
+int jshim_rfc3339_utc(char *buf, size_t len, int64_t ns);
 /* Atomic write of data as name in dirfd (same temp + renameat scheme). 0 or -errno. */
 int jshim_write_at_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "jshim_protocol.h"
 #include "report.h"
 #include "util.h"
 
@@ -108,8 +109,50 @@ static void test_write_fails(void)
 	rmdir(dir);
 }
 
+/* The same strings as Rfc3339Test.java: the launcher's fallback exit file reads like the
+ * daemon's (UTC, chrono's 0/3/6/9 fraction digits), stamped with the reap time. */
+static void test_rfc3339_utc(void)
+{
+	static const struct {
+		long nanos;
+		const char *want;
+	} cases[] = {
+		{ 0, "2024-02-02T10:11:12+00:00" },
+		{ 123000000, "2024-02-02T10:11:12.123+00:00" },
+		{ 100000000, "2024-02-02T10:11:12.100+00:00" },
+		{ 123456000, "2024-02-02T10:11:12.123456+00:00" },
+		{ 1000, "2024-02-02T10:11:12.000001+00:00" },
+		{ 123456789, "2024-02-02T10:11:12.123456789+00:00" },
+		{ 1, "2024-02-02T10:11:12.000000001+00:00" },
+	};
+	char buf[64];
+	int64_t t = 1706868672; /* 2024-02-02T10:11:12Z */
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		CHECK(jshim_rfc3339_utc(buf, sizeof buf, t * 1000000000 + cases[i].nanos) == 0);
+		CHECK_STR(buf, cases[i].want);
+	}
+	CHECK(jshim_rfc3339_utc(buf, 10, t * 1000000000) < 0);
+	char dir[] = "/tmp/jshim-test-exit-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dfd >= 0);
+	CHECK(jshim_exit_file_write_at_time(dfd, "e", JSHIM_EXIT_SHIMMY_JSON, 3 << 8, false,
+					    t * 1000000000 + 123000000) == 0);
+	char path[96], text[256] = "";
+	snprintf(path, sizeof path, "%s/e", dir);
+	FILE *f = fopen(path, "r");
+	CHECK(f != NULL && fgets(text, sizeof text, f) != NULL);
+	if (f != NULL)
+		fclose(f);
+	CHECK_STR(text, "{\"at\": \"2024-02-02T10:11:12.123+00:00\", \"reason\": \"exited\", \"exitCode\": 3}");
+	unlink(path);
+	close(dfd);
+	rmdir(dir);
+}
+
 int main(void)
 {
+	test_rfc3339_utc();
 	test_format();
 	test_rfc3339();
 	test_write();

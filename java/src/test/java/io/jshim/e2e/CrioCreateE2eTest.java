@@ -276,6 +276,24 @@ class CrioCreateE2eTest extends CrioE2eBase {
     }
 
     /**
+     * Issue 11: SIGHUP, SIGUSR1 and SIGUSR2 to the monitor (conmon dialect) are read and
+     * ignored: the monitor does not die and orphan the container; output and exit as usual.
+     */
+    @Test
+    @Tag("jshim-only")
+    void monitorIgnoresHupUsr1Usr2() throws Exception {
+        CrioContainer c = w.container("sh", "-c", "sleep 0.5; echo still-here; exit 5");
+        createOk(c);
+        int mon = c.monitorPid();
+        for (int sig : new int[] {1, 10, 12}) { // SIGHUP, SIGUSR1, SIGUSR2
+            assertEquals(0, io.jshim.nativeio.Native.kill(mon, sig), "kill " + sig);
+        }
+        c.start();
+        assertEquals("5", c.awaitExit(10_000));
+        assertEquals(List.of("still-here"), lines(parseK8s(c.logText(), "log"), "stdout"));
+    }
+
+    /**
      * 1.6 "-t trap", 3.5: -t create (fd 2 a pipe that must reach EOF), resize through ctl
      * before start reaches the pty. The terminal issue: expected to fail for jshim today.
      */
