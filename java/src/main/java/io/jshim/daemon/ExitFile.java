@@ -76,12 +76,19 @@ final class ExitFile {
      */
     static boolean write(String path, String text, BooleanSupplier claim) throws NativeIoException {
         int slash = path.lastIndexOf('/');
-        String tmp = path.substring(0, slash + 1) + "." + path.substring(slash + 1) + ".jshimd-tmp";
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer buf = ByteBuffer.allocateDirect(bytes.length);
+        ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(1, bytes.length));
         buf.put(0, bytes);
-        int fd = Errno.check(Native.open(tmp, Native.O_WRONLY | Native.O_CREAT | Native.O_TRUNC, 0644),
-                "open", tmp);
+        // a fresh random temp name, O_EXCL|O_NOFOLLOW: nothing planted next to the exit file
+        // (a symlink at a predictable temp name) is followed or truncated
+        String tmp = null;
+        int fd = -Native.EEXIST;
+        for (int i = 0; i < TMP_ATTEMPTS && fd == -Native.EEXIST; i++) {
+            tmp = path.substring(0, slash + 1) + new String(tmpName(path.substring(slash + 1)
+                    .getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+            fd = Native.open(tmp, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_NOFOLLOW, 0644);
+        }
+        Errno.check(fd, "open", tmp);
         try {
             int off = 0;
             while (off < bytes.length) {

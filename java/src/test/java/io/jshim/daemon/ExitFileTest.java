@@ -51,6 +51,20 @@ class ExitFileTest {
         }
     }
 
+    /** Issue 11: v1 (paths): a symlink at the exit path is replaced, its target untouched. */
+    @Test
+    void writeReplacesASymlinkAtThePath(@TempDir Path dir) throws Exception {
+        Path victim = Files.writeString(dir.resolve("victim"), "precious");
+        Path p = Files.createSymbolicLink(dir.resolve("exit"), victim);
+        ExitFile.write(p.toString(), "{\"x\": 2}");
+        assertFalse(Files.isSymbolicLink(p));
+        assertEquals("{\"x\": 2}", Files.readString(p, StandardCharsets.UTF_8));
+        assertEquals("precious", Files.readString(victim));
+        try (var s = Files.list(dir)) {
+            assertEquals(2, s.count(), "no temp file left");
+        }
+    }
+
     @Test
     void writeIntoMissingDirectoryFails(@TempDir Path dir) {
         Path p = dir.resolve("nope/exit");
