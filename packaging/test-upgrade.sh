@@ -124,15 +124,34 @@ say "old containers o1 o2 o3 (streaming) and oa (stdin) run through jshim $prev_
 attach oa hello-0
 await_lines o1 200
 
-# ---- 3. the upgrade ----
-install_deb "$cur_deb" "$tmp/install-cur.log" || { cat "$tmp/install-cur.log"; fail "dpkg -i $cur_deb"; }
+# ---- 3. the upgrade, in dpkg's two steps. Between unpack and configure the new launcher
+# meets the old daemon, which refuses v2: a container created in that window waits (its
+# hand-over deadline, JSHIM_DAEMON_TIMEOUT, 30 s here for a loaded CI host) and is served
+# once the postinst has stopped the old daemon ----
+dpkg --unpack "$cur_deb" >"$tmp/unpack-cur.log" 2>&1 9>&- || { cat "$tmp/unpack-cur.log"; fail "dpkg --unpack $cur_deb"; }
+[ "$(daemons)" = "$d" ] || fail "dpkg --unpack changed the daemon: $(daemons), was $d"
+refusals=$(grep -c "unknown protocol version 2" /run/jshim/jshimd.log || true)
+shim_env=(JSHIM_DAEMON_TIMEOUT=30)
+start_shimmy w1 /usr/bin/jshim "$streamer" &
+w1_start=$!
+shim_env=()
+for _ in $(seq 300); do
+	[ "$(grep -c "unknown protocol version 2" /run/jshim/jshimd.log || true)" -gt "$refusals" ] && break
+	sleep 0.1
+done
+[ "$(grep -c "unknown protocol version 2" /run/jshim/jshimd.log || true)" -gt "$refusals" ] \
+	|| fail "jshimd $prev_ver did not refuse the new launcher: $(tail -n 5 /run/jshim/jshimd.log)"
+[ ! -s "$tmp/w1/report.json" ] || fail "w1 reported before the hand-over: $(cat "$tmp/w1/report.json")"
+say "unpacked: jshimd $prev_ver refuses the new launcher of w1, which waits"
+dpkg --configure jshim >"$tmp/install-cur.log" 2>&1 9>&- || { cat "$tmp/install-cur.log"; fail "dpkg --configure jshim"; }
 [ "$(installed_version)" = "$cur_ver" ] || fail "installed after the upgrade: $(installed_version)"
+wait "$w1_start" || fail "w1, created between unpack and configure, did not start"
 grep -qF "stopped jshimd (pid $d) (upgrade from $prev_ver to $cur_ver)" "$tmp/install-cur.log" \
 	|| fail "postinst did not hand over from jshimd $d: $(cat "$tmp/install-cur.log")"
 gone "$d" 10 || fail "jshimd $prev_ver (pid $d) still runs after the upgrade"
 graceful "$d"
 d=$(await_daemon "$d" "$cur_ver")
-say "upgraded: the postinst stopped jshimd $prev_ver, the old launchers started jshimd $cur_ver (pid $d)"
+say "upgraded: the postinst stopped jshimd $prev_ver, the launchers started jshimd $cur_ver (pid $d); w1 started"
 attach oa hello-1
 
 # ---- 4. two restarts: SIGKILL, then SIGTERM ----
@@ -209,8 +228,9 @@ attach na new-3
 say "upgraded again: jshimd $cur_ver pid $d"
 
 # ---- 8. the containers of the new launcher end; then the downgrade goes through ----
-"$runc" --root "$runc_root" kill n1 TERM
+for c in n1 w1; do "$runc" --root "$runc_root" kill "$c" TERM; done
 await_exit n1 7
+await_exit w1 7
 attach na quit ""
 await_exit na 5
 if [ -n "$podman_ran" ]; then
@@ -240,7 +260,7 @@ attach oa quit ""
 await_exit oa 5
 
 total_lines=0 total_bytes=0 total_split=0
-for c in o1 o2 o3 n1; do
+for c in o1 o2 o3 n1 w1; do
 	read -r n split < <(verify_stream "$c")
 	say "$c: $n lines exact ($split records end inside a line: chunks read from a full pipe)"
 	total_lines=$((total_lines + n))

@@ -70,7 +70,9 @@ await_daemon() {
 }
 
 # start_shimmy NAME LAUNCHER SCRIPT [FLAG...]: a container the way conman starts one (its
-# argv order, sync pipe fd 3, empty environment, the default daemon socket), then runc start
+# argv order, sync pipe fd 3, empty environment but the array shim_env, the default daemon
+# socket), then runc start
+shim_env=()
 start_shimmy() {
 	local name=$1 launcher=$2 script=$3
 	shift 3
@@ -78,7 +80,7 @@ start_shimmy() {
 	mkdir -p "$dir"
 	jq --arg root "$rootfs_dir/rootfs" --arg s "$script" '.root.path = $root | .process.args = ["sh", "-c", $s]' \
 		"$rootfs_dir/config.template.json" >"$dir/config.json"
-	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$syncpipe" --report "$dir/report.json" -- \
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${shim_env[@]}" "$syncpipe" --report "$dir/report.json" -- \
 		"$launcher" --shimmy-pidfile "$dir/shimmy.pid" --shimmy-log-level INFO \
 		--runtime "$runc" "--runtime-arg='--root=$runc_root'" \
 		--bundle "$dir" --container-id "$name" \
