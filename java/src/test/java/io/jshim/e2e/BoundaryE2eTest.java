@@ -27,6 +27,27 @@ class BoundaryE2eTest extends E2eBase {
         return v;
     }
 
+    /**
+     * An unsafe daemon socket directory (here mode 0777) fails the create with a message naming
+     * the directory, its owner and mode; nothing is created, no daemon is started there.
+     */
+    @Test
+    void unsafeSocketDirectoryFailsTheCreate() throws Exception {
+        Container c = fx.container("true");
+        Path unsafe = Files.createDirectories(fx.tmp.resolve("unsafe-sock-dir"));
+        Files.setPosixFilePermissions(unsafe, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Shim shim = fx.shim(c);
+        shim.override.put("--jshimd-socket", unsafe.resolve("jshimd.sock").toString());
+        Shim.Result r = shim.run();
+        Report rep = assertAbnormal(r, c);
+        assertTrue(rep.status.startsWith("Launcher Failed: unsafe daemon socket directory " + unsafe
+                + " (owner uid 0, mode 0777): writable by group or others"), r::toString);
+        try (var s = Files.list(unsafe)) { // its log says why (opened O_NOFOLLOW); no socket, no lock
+            assertEquals(java.util.List.of(unsafe.resolve("launcher.log")), s.toList());
+        }
+        assertTrue(Files.readString(unsafe.resolve("launcher.log")).contains("unsafe daemon socket directory"));
+    }
+
     @Test
     void symlinkAtTheLogIsNotFollowed() throws Exception {
         Container c = fx.container("sh", "-c", "echo out; exit 0");

@@ -114,7 +114,7 @@ final class Shim {
             argv.add("3");
         }
         argv.add("--jshimd-socket");
-        argv.add(fx.socket.toString());
+        argv.add(override.getOrDefault("--jshimd-socket", fx.socket.toString()));
         return argv;
     }
 
