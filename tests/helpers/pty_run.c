@@ -3,15 +3,17 @@
  * tty bench. The pty's output is copied to our stdout as it is (\r\n and all).
  *
  *   pty-run [--rows R] [--cols C] [--keys FIFO] [--resize FILE] [--raw]
- *           [--rtt N --rtt-after TEXT] -- command [args...]
+ *           [--rtt N [--rtt-after TEXT] [--rtt-exit]] -- command [args...]
  *
  *   --keys FIFO    bytes written into FIFO are typed on the terminal (opened O_RDWR: never EOF)
  *   --resize FILE  on SIGUSR1, "<rows> <cols>" is read from FILE and set on the pty (TIOCSWINSZ:
  *                  the foreground process group gets SIGWINCH)
  *   --raw          the pty starts in raw mode (no local echo)
- *   --rtt N        once TEXT has been seen in the output, types N single bytes one at a time and
- *                  waits for each to come back; prints "rtt_us n=N median=M p90=P min=A max=B" on
- *                  stderr, then goes on as usual
+ *   --rtt N        once TEXT has been seen in the output (without --rtt-after: once a 'Z' typed
+ *                  every 200 ms came back), types N single bytes one at a time and waits for each
+ *                  to come back; prints "rtt_us n=N median=M p90=P min=A max=B" on stderr, then
+ *                  goes on as usual
+ *   --rtt-exit     exit right after the --rtt report (closing the pty hangs the command up)
  * Exits with the command's exit code (128+signal), after the pty's output reached EOF/EIO
  * (at most 5 s after the command exited). */
 #include <errno.h>
@@ -148,11 +150,15 @@ int main(int argc, char **argv)
 {
 	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
 	const char *keys = NULL, *resize = NULL, *rtt_after = NULL;
-	int raw = 0, rtt_n = 0, i;
+	int raw = 0, rtt_n = 0, rtt_exit = 0, i;
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(argv[i], "--raw") == 0) {
 			raw = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--rtt-exit") == 0) {
+			rtt_exit = 1;
 			continue;
 		}
 		if (v == NULL)
@@ -175,7 +181,7 @@ int main(int argc, char **argv)
 	}
 	if (i + 1 >= argc || strcmp(argv[i], "--") != 0) {
 		fprintf(stderr, "usage: pty-run [--rows R] [--cols C] [--keys FIFO] [--resize FILE] [--raw] "
-				"[--rtt N --rtt-after TEXT] -- command [args...]\n");
+				"[--rtt N [--rtt-after TEXT] [--rtt-exit]] -- command [args...]\n");
 		return 2;
 	}
 	int slave;
@@ -215,7 +221,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pty-run: open %s: %s\n", keys, strerror(errno));
 	fcntl(master, F_SETFL, O_NONBLOCK);
 	int status = -1, master_done = 0;
-	long long exited_at = 0;
+	long long exited_at = 0, probe_at = 0;
 	while (!master_done || status < 0) {
 		if (status >= 0 && now_us() - exited_at > 5000000)
 			break;
@@ -223,9 +229,15 @@ int main(int argc, char **argv)
 		poll(pfd, 3, 100);
 		if (!master_done && pump_master(NULL, 0) < 0)
 			master_done = 1;
-		if (rtt_n > 0 && rtt_after != NULL && strstr(seen, rtt_after) != NULL) {
+		if (rtt_n > 0 && rtt_after == NULL && now_us() - probe_at > 200000) {
+			write_all(master, "Z", 1); /* the echo path is up once a Z comes back */
+			probe_at = now_us();
+		}
+		if (rtt_n > 0 && strstr(seen, rtt_after ? rtt_after : "Z") != NULL) {
 			rtt(rtt_n);
 			rtt_n = 0;
+			if (rtt_exit)
+				return 0;
 		}
 		if (kfd >= 0 && (pfd[1].revents & POLLIN)) {
 			char buf[4096];

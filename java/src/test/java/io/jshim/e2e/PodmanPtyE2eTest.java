@@ -148,15 +148,18 @@ class PodmanPtyE2eTest extends PodmanE2eBase {
         for (int i = 0; i < n; i++) {
             assertEquals("n" + (i + 1) + "\r", nums.get(i), "line " + (i + 1) + " of podman logs");
         }
-        String seen = t.out(); // the session that saw the kill: in order, nothing repeated
+        // the session that saw the kill: attach output is not journaled, so at the restart
+        // records may repeat or be skipped (DESIGN.md), but at most one step goes back
         int last = 0;
-        for (String l : lines(seen)) {
+        int backs = 0;
+        for (String l : lines(t.out())) {
             if (l.matches("n[0-9]+\r")) {
                 int k = Integer.parseInt(l.substring(1, l.length() - 1));
-                assertTrue(k > last, "the attached terminal repeated or reordered n" + k + " after n" + last);
+                backs += k <= last ? 1 : 0;
                 last = k;
             }
         }
+        assertTrue(backs <= 1, "the attached terminal went back " + backs + " times");
         w.podman("rm", "-f", "-t", "0", "ptyk").ok();
     }
 
