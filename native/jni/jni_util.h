@@ -108,7 +108,8 @@ static inline int jshim_open_flags(jint jflags)
 		int native;
 	} map[] = {
 		{ 0100, O_CREAT },	 { 0200, O_EXCL },	    { 01000, O_TRUNC },
-		{ 02000, O_APPEND },	 { 0200000, O_DIRECTORY }, { 0400000, O_NOFOLLOW },
+		{ 02000, O_APPEND },	 { 04000, O_NONBLOCK },    { 0200000, O_DIRECTORY },
+		{ 0400000, O_NOFOLLOW },
 		{ 010000000, O_PATH },
 	};
 	int out = jflags & 3; /* O_RDONLY, O_WRONLY, O_RDWR: the same everywhere */

@@ -16,12 +16,23 @@ import java.nio.ByteBuffer;
  * {@link #release()}, whatever the state (the attach listener passes to the AttachServer).
  * v1 (paths, shimmy formats) and v2 (dir fds, names, more formats) differ only in setUp, the
  * exit file and REOPEN_LOG; everything else reads the Hello.
+ *
+ * <p>File I/O never runs on the loop: opening the log, the output pumps (splice, format,
+ * write, commit), log replacement, the drain with its fsync, and the exit file are jobs on
+ * {@link IoPool} threads. The data jobs of a container run one at a time in its lane, and its
+ * pipes are not watched while one runs; the loop keeps attach clients, stdin and the
+ * launcher connection. The exit file is its own job: if the log does not take its writes for
+ * {@link #logStallMs} after EXITED, the exit file is written anyway (the log stays
+ * incomplete, which is logged) and the container's fds stay open until the stuck write returns.
  */
 final class Container {
     enum State { SETTING_UP, SERVING, DRAINING, DONE }
 
-    /** Exit file retries: delays in ms, about 10 s in all. */
-    private static final long[] EXIT_RETRY_MS = {100, 400, 1000, 2000, 3000, 3500};
+    /**
+     * How long the exit file waits after EXITED for a log that takes no writes (a hung mount,
+     * a FIFO nobody reads), well within the launcher's own fallback (10 + 8 s by default).
+     */
+    static volatile long logStallMs = 5000; // tests shorten it
 
     private final Daemon daemon;
     private final LauncherConnection connection;
@@ -30,8 +41,18 @@ final class Container {
     private final int version;
     private final LogFormat format;
     private final int chunk;
+    private final IoPool.Lane lane;
     private State state = State.SETTING_UP;
+    /** release() was called: jobs stop early; the fds close once no job runs. */
+    private volatile boolean releasing;
     private boolean released;
+    private boolean jobInFlight;
+    private boolean pipeReady;
+    private boolean reopenRequested;
+    private boolean drained;
+    private LogBuffer frames; // attach output collected by a job, sent on the loop
+    private EventLoop.Timer stallTimer;
+    private final ExitWriter exitWriter;
     private Journal journal;
     private LogFile log;
     private AttachServer attach;
@@ -39,8 +60,6 @@ final class Container {
     private StdinWriter stdin;
     private Journald journald;
     private Exited exit;
-    private int exitAttempts;
-    private EventLoop.Timer exitRetry;
 
     Container(Daemon daemon, LauncherConnection connection, Hello hello, int[] fds) {
         this.daemon = daemon;
@@ -49,7 +68,9 @@ final class Container {
         this.fds = fds;
         this.version = hello.version();
         boolean k8s = version == 2 && hello.logFormat() == Protocol.LOG_K8S_FILE;
-        this.format = k8s ? new K8sFileLogFormat() : daemon.scratch().shimmyFormat;
+        this.format = k8s ? new K8sFileLogFormat() : new ShimmyLogFormat();
+        this.lane = IoPool.SHARED.acquire(hello.key());
+        this.exitWriter = new ExitWriter(this, hello, fds);
         this.chunk = k8s ? AttachServer.CONMON_MAX_CHUNK : AttachServer.SHIMMY_MAX_CHUNK;
     }
 
@@ -66,8 +87,9 @@ final class Container {
         return state;
     }
 
+    /** True once release() was called (the fds may stay open until a running job returns). */
     boolean released() {
-        return released;
+        return releasing;
     }
 
     EventLoop loop() {
@@ -116,35 +138,17 @@ final class Container {
         return connection;
     }
 
-    /** Sets everything up and answers READY or FAILED. */
+    /** Maps the journal, opens the files in a job, then answers READY or FAILED. */
     void start() {
         try {
-            setUp();
+            journal = Journal.map(fds[Protocol.FD_JOURNAL]);
         } catch (ServeException e) {
             fail(e.errno(), e.getMessage());
             return;
         } catch (NativeIoException e) {
             fail(e.errno(), e.getMessage());
             return;
-        } catch (RuntimeException e) { // a bug: this container fails, the daemon and the others go on
-            Daemon.LOG.error("{}: setting up failed", id(), e);
-            fail(5 /* EIO */, "internal error: " + e);
-            return;
         }
-        if (state == State.DONE) {
-            return;
-        }
-        state = State.SERVING;
-        Daemon.LOG.info("{}: serving (protocol {}, launcher pid {}, container pid {})", id(), version,
-                hello.launcherPid(), hello.containerPid());
-        connection.send(Messages.ready(version));
-        if (hello.exited()) {
-            exited(new Exited(hello.waitStatus(), hello.exitFlags(), hello.exitTimeNs()));
-        }
-    }
-
-    private void setUp() throws NativeIoException, ServeException {
-        journal = Journal.map(fds[Protocol.FD_JOURNAL]);
         if (journal.hasFlag(Protocol.JOURNAL_EXIT_WRITTEN)) {
             Daemon.LOG.info("{}: exit file already written; nothing to serve", id());
             state = State.DONE;
@@ -153,9 +157,47 @@ final class Container {
             release();
             return;
         }
-        if (version == 1) {
-            setUpPaths();
+        SetupFiles files = new SetupFiles(this, hello, fds, journal);
+        job(files::open, () -> filesOpened(files));
+    }
+
+    private void filesOpened(SetupFiles files) {
+        log = files.log;
+        attach = files.attach;
+        if (releasing) {
+            schedule(); // released while the job ran: closes what it opened
+            return;
+        }
+        if (files.failure != null) {
+            fail(files.failure.errno(), files.failure.getMessage());
+            return;
+        }
+        try {
+            setUp();
+        } catch (ServeException e) {
+            fail(e.errno(), e.getMessage());
+            return;
+        } catch (NativeIoException e) {
+            fail(e.errno(), e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            Daemon.LOG.error("{}: setting up failed", id(), e);
+            fail(5 /* EIO */, "internal error: " + e);
+            return;
+        }
+        state = State.SERVING;
+        Daemon.LOG.info("{}: serving (protocol {}, launcher pid {}, container pid {})", id(), version,
+                hello.launcherPid(), hello.containerPid());
+        connection.send(Messages.ready(version));
+        if (hello.exited()) {
+            exited(new Exited(hello.waitStatus(), hello.exitFlags(), hello.exitTimeNs()));
         } else {
+            schedule();
+        }
+    }
+
+    private void setUp() throws NativeIoException, ServeException {
+        if (version == 2) {
             setUpFds();
         }
         pumps[0] = new OutputPump(this, LogFormat.STDOUT, fds[Protocol.FD_STDOUT],
@@ -171,39 +213,12 @@ final class Container {
             attach.acceptPending(); // clients waiting in the backlog get the first output too
         }
         for (OutputPump p : pumps) {
-            p.start(loop());
+            p.start();
         }
     }
 
-    /** v1: the log and the attach socket at paths. */
-    private void setUpPaths() throws NativeIoException, ServeException {
-        try {
-            log = LogFile.open(hello.logPath(), journal);
-        } catch (NativeIoException e) {
-            throw new ServeException(e.errno(), "open log " + hello.logPath() + ": " + Native.strerror(e.errno()));
-        }
-        try {
-            attach = AttachServer.listen(this, hello.attachPath());
-        } catch (NativeIoException e) {
-            throw new ServeException(e.errno(), "attach socket " + hello.attachPath() + ": "
-                    + Native.strerror(e.errno()));
-        }
-    }
-
-    /** v2: the log in its dir fd, the launcher's attach listener, the journald socket. */
+    /** v2, loop: the launcher's attach listener, the journald socket. */
     private void setUpFds() throws NativeIoException, ServeException {
-        LogFile.requireDirectory(fds[hello.exitDirFd()], "exit dir");
-        if (hello.hasFlag(Protocol.HELLO_LOG_FILE)) {
-            LogFile.requireDirectory(fds[hello.logDirFd()], "log dir");
-            String what = "log " + LogFile.text(hello.logName());
-            int mode = hello.logFormat() == Protocol.LOG_K8S_FILE ? 0600 : 0640;
-            try {
-                log = LogFile.openAt(fds[hello.logDirFd()], hello.logName(), what, mode, journal);
-                log.totalMax(hello.logGlobalSizeMax());
-            } catch (NativeIoException e) {
-                throw new ServeException(e.errno(), "open " + what + ": " + Native.strerror(e.errno()));
-            }
-        }
         if (hello.hasFlag(Protocol.HELLO_ATTACH)) {
             int listener = fds[hello.attachFd()];
             fds[hello.attachFd()] = -1; // the server owns it from the call on, even when it throws
@@ -234,22 +249,14 @@ final class Container {
         }
         state = State.DRAINING;
         exit = e;
-        for (OutputPump p : pumps) {
-            p.drain();
-        }
-        commit();
-        if (journald != null) {
-            journald.flush();
-        }
-        if (log != null) {
-            log.sync(); // the log is complete on disk before the exit file says the container is gone
-        }
-        writeExitFile();
+        unwatch();
+        stallTimer = loop().schedule(logStallMs, this::logStalled);
+        schedule();
     }
 
-    /** REOPEN_LOG: a fresh empty log at the log name (v2 with a log file). */
+    /** REOPEN_LOG: a fresh empty log at the log name (v2 with a log file), in a job. */
     void reopenLog() {
-        if (released || state == State.DONE || state == State.SETTING_UP) {
+        if (releasing || state != State.SERVING) {
             Daemon.LOG.debug("{}: REOPEN_LOG in state {}; ignored", id(), state);
             return;
         }
@@ -257,10 +264,135 @@ final class Container {
             Daemon.LOG.info("{}: REOPEN_LOG without a log file; ignored", id());
             return;
         }
-        replaceLog();
+        reopenRequested = true;
+        schedule();
     }
 
-    /** Replaces the log now (REOPEN_LOG: between pumps, so nothing formatted is pending). */
+    /** Loop: a pipe is readable. */
+    void outputReady() {
+        pipeReady = true;
+        unwatch();
+        schedule();
+    }
+
+    /** Loop: starts the next job this container needs, or watches its pipes again. */
+    private void schedule() {
+        if (released || jobInFlight) {
+            return;
+        }
+        if (releasing) {
+            closeAll();
+            return;
+        }
+        if (state == State.DRAINING) {
+            if (!drained) {
+                LogBuffer f = collectFrames();
+                job(() -> drainJob(f), () -> {
+                    drained = true;
+                    sendFrames(f);
+                    if (!releasing) {
+                        exitWriter.start(exit, journal);
+                    }
+                    schedule();
+                });
+            }
+            return;
+        }
+        if (state != State.SERVING) {
+            return;
+        }
+        if (reopenRequested) {
+            reopenRequested = false;
+            job(this::replaceLog, this::schedule);
+        } else if (pipeReady || pumps[0].backlog() || pumps[1].backlog()) {
+            pipeReady = false;
+            LogBuffer f = collectFrames();
+            job(() -> {
+                pumps[0].pump(f);
+                pumps[1].pump(f);
+            }, () -> {
+                sendFrames(f);
+                schedule();
+            });
+        } else {
+            watch();
+        }
+    }
+
+    /** Runs work on this container's lane, then done on the loop. */
+    private void job(Runnable work, Runnable done) {
+        jobInFlight = true;
+        lane.submit(() -> {
+            try {
+                work.run();
+            } finally {
+                loop().execute(() -> {
+                    jobInFlight = false;
+                    done.run();
+                });
+            }
+        });
+    }
+
+    /** I/O job after EXITED: what the pipes hold now, then fsync, so the log is complete before the exit file. */
+    private void drainJob(LogBuffer f) {
+        for (OutputPump p : pumps) {
+            p.drain(f);
+        }
+        commit();
+        if (journald != null) {
+            journald.flush();
+        }
+        if (log != null) {
+            log.sync();
+        }
+    }
+
+    /** A buffer for the attach output of the next job, when some client is attached. */
+    private LogBuffer collectFrames() {
+        if (attach == null) {
+            return null;
+        }
+        attach.acceptPending(); // a client waiting in the backlog gets this output too
+        if (attach.clientCount() == 0) {
+            frames = null;
+            return null;
+        }
+        if (frames == null) {
+            frames = new LogBuffer(64 * 1024);
+        }
+        return frames;
+    }
+
+    private void sendFrames(LogBuffer f) {
+        if (f != null) {
+            if (!releasing) {
+                f.broadcastFrames(attach);
+            }
+            f.clear();
+            f.shrinkIfEmpty(1 << 20);
+        }
+    }
+
+    private void watch() {
+        for (OutputPump p : pumps) {
+            try {
+                p.watch();
+            } catch (NativeIoException e) {
+                Daemon.LOG.error("{}: cannot watch its output: {}", id(), e.getMessage());
+            }
+        }
+    }
+
+    private void unwatch() {
+        for (OutputPump p : pumps) {
+            if (p != null) {
+                p.unwatch();
+            }
+        }
+    }
+
+    /** Replaces the log (a job: REOPEN_LOG, between pumps, so nothing formatted is pending). */
     void replaceLog() {
         log.replace(size -> journal.commit(size, pumps[0].done(), pumps[1].done()));
     }
@@ -274,42 +406,27 @@ final class Container {
                 stream == LogFormat.STDERR ? doneOffset : pumps[1].done()));
     }
 
-    private String exitWhat() {
-        return version == 1 ? hello.exitPath() : "exit file " + LogFile.text(hello.exitName());
+    /** The log took no write for logStallMs after EXITED: the exit file goes first. */
+    private void logStalled() {
+        stallTimer = null;
+        if (!exitWriter.started() && !releasing) {
+            Daemon.LOG.error("{}: {} took no write for {} ms after the exit; writing the exit file now, the "
+                    + "log stays incomplete", id(), log != null ? log.path() : "the log", logStallMs);
+            exitWriter.start(exit, journal);
+        }
     }
 
-    private void writeExitFile() {
-        exitRetry = null;
-        if (released) {
+    /** The exit file is written (or given up on): DONE. */
+    void exitFileDone() {
+        if (releasing) {
+            schedule(); // closes the fds now that the exit job no longer needs them
             return;
         }
-        if (journal.hasFlag(Protocol.JOURNAL_EXIT_TAKEN)) {
-            Daemon.LOG.warn("{}: the launcher wrote the exit file itself (this daemon was too slow); "
-                    + "not writing it again", id());
-            finish();
-            return;
-        }
-        String text = ExitFile.text(hello, exit);
-        try {
-            if (version == 1) {
-                ExitFile.write(hello.exitPath(), text);
-            } else {
-                ExitFile.writeAt(fds[hello.exitDirFd()], hello.exitName(), exitWhat(), text);
-            }
-        } catch (NativeIoException e) {
-            if (exitAttempts < EXIT_RETRY_MS.length) {
-                Daemon.LOG.warn("{}: exit file: {}; retrying", id(), e.getMessage());
-                exitRetry = loop().schedule(EXIT_RETRY_MS[exitAttempts++], this::writeExitFile);
-                return;
-            }
-            Daemon.LOG.error("{}: GIVING UP on the exit file {}: {}; sending DONE without it", id(),
-                    exitWhat(), e.getMessage());
-            finish();
-            return;
-        }
-        journal.setFlag(Protocol.JOURNAL_EXIT_WRITTEN);
-        Daemon.LOG.info("{}: exit file written: {}", id(), text);
         finish();
+    }
+
+    boolean drained() {
+        return drained;
     }
 
     private void finish() {
@@ -359,30 +476,51 @@ final class Container {
         }
     }
 
-    /** Closes everything this container holds, exactly once. The attach socket file stays. */
+    /**
+     * Stops serving: the attach server, the pipes, stdin now; every fd exactly once, when no
+     * job of this container runs any more (a job blocked forever keeps them open). The attach
+     * socket file stays.
+     */
     void release() {
-        if (released) {
+        if (releasing) {
             return;
         }
-        released = true;
-        if (exitRetry != null) {
-            exitRetry.cancel();
-            exitRetry = null;
+        releasing = true;
+        if (stallTimer != null) {
+            stallTimer.cancel();
+            stallTimer = null;
         }
+        exitWriter.cancel();
         if (attach != null) {
             attach.close();
         }
-        for (OutputPump p : pumps) {
-            if (p != null) {
-                p.stop();
-            }
-        }
+        unwatch();
         if (stdin != null) {
             stdin.release();
         }
+        daemon.forget(this);
+        if (state != State.DONE) {
+            Daemon.LOG.info("{}: released in state {}", id(), state);
+        }
+        if (jobInFlight) {
+            Daemon.LOG.info("{}: an I/O job still runs; its fds close when it returns", id());
+        }
+        schedule();
+    }
+
+    /** Loop, no job running: commit, close every fd once (the log's close in the lane, close(2) can block). */
+    private void closeAll() {
+        if (released || jobInFlight || exitWriter.running()) {
+            return;
+        }
+        released = true;
+        if (attach != null) {
+            attach.close(); // again: a v1 setup job may have bound it after release()
+        }
         commit();
-        if (log != null) {
-            log.close();
+        LogFile l = log;
+        if (l != null) {
+            lane.submit(l::close);
         }
         if (journal != null) {
             journal.unmap();
@@ -390,9 +528,6 @@ final class Container {
         for (int i = 0; i < fds.length; i++) {
             closeFd(i);
         }
-        daemon.forget(this);
-        if (state != State.DONE) {
-            Daemon.LOG.info("{}: released in state {}", id(), state);
-        }
+        IoPool.SHARED.release(lane);
     }
 }

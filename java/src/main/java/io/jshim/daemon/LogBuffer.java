@@ -5,7 +5,7 @@ import io.jshim.nativeio.Native;
 /**
  * Formatted log records on the Java heap. Records are built with array copies (the JIT turns
  * them into plain memory moves; per-call costs of direct-buffer bulk puts would dominate with
- * short lines) and reach the log fd straight from the array ({@link Native#writeArray}).
+ * short lines) and reach the log fd through a per-thread direct buffer ({@link #writeTo}).
  */
 final class LogBuffer {
     private byte[] buf;
@@ -70,9 +70,42 @@ final class LogBuffer {
         size = at + prefixLen + len + 1;
     }
 
-    /** write(2) of bytes [from, from+len) to fd: the count written, or -errno. */
+    /** Appends one attach frame for later: {@code [stream][len, 4 bytes BE][chunk[0..len)]}. */
+    void putFrame(int stream, byte[] chunk, int len) {
+        ensure(5 + len);
+        byte[] b = buf;
+        int at = size;
+        b[at] = (byte) stream;
+        b[at + 1] = (byte) (len >>> 24);
+        b[at + 2] = (byte) (len >>> 16);
+        b[at + 3] = (byte) (len >>> 8);
+        b[at + 4] = (byte) len;
+        System.arraycopy(chunk, 0, b, at + 5, len);
+        size = at + 5 + len;
+    }
+
+    /** Sends every frame appended by {@link #putFrame} to the attach clients, in order, and empties. */
+    void broadcastFrames(AttachServer attach) {
+        byte[] b = buf;
+        for (int at = 0; at + 5 <= size; ) {
+            int len = (b[at + 1] & 0xff) << 24 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 8 | (b[at + 4] & 0xff);
+            attach.broadcastChunk(b[at], b, at + 5, len);
+            at += 5 + len;
+        }
+        size = 0;
+    }
+
+    /**
+     * write(2) of bytes [from, from+len) to fd, at most {@link IoScratch#BOUNCE} of them: the
+     * count written, or -errno. Through the thread's direct bounce buffer, not a pinned array
+     * ({@link Native#writeArray} holds a JNI critical region, which stops every GC, and so the
+     * whole daemon, for as long as a write to a stuck log blocks).
+     */
     int writeTo(int fd, int from, int len) {
-        return Native.writeArray(fd, buf, from, len);
+        java.nio.ByteBuffer bounce = IoScratch.get().bounce;
+        int n = Math.min(len, bounce.capacity());
+        bounce.put(0, buf, from, n);
+        return Native.write(fd, bounce, 0, n);
     }
 
     /** Gives memory back once empty and grown past {@code keep} bytes. */

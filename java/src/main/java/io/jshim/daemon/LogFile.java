@@ -28,6 +28,11 @@ final class LogFile {
     }
 
     private static final int FLAGS = Native.O_WRONLY | Native.O_CREAT | Native.O_APPEND;
+    /**
+     * The log opens O_NONBLOCK, so a FIFO at its name that nobody reads fails with ENXIO instead
+     * of blocking forever; the flag is cleared right after, so writes block as on any file.
+     */
+    private static final int OPEN_FLAGS = FLAGS | Native.O_NONBLOCK;
 
     private final String path;
     private final int dirFd; // v2: the container's log dir fd (not owned); -1 for v1
@@ -70,12 +75,12 @@ final class LogFile {
     static LogFile open(String path, Journal journal) throws NativeIoException {
         LogFile log = new LogFile(path, -1, null, 0640);
         if (!journal.hasFlag(Protocol.JOURNAL_LOG_OPENED)) {
-            log.fd = Errno.check(Native.open(path, FLAGS | Native.O_TRUNC, 0640), "open", path);
+            log.fd = blocking(Native.open(path, OPEN_FLAGS | Native.O_TRUNC, 0640), path);
             journal.setFlag(Protocol.JOURNAL_LOG_OPENED);
             log.size = 0;
             return log;
         }
-        log.fd = Errno.check(Native.open(path, FLAGS, 0640), "open", path);
+        log.fd = blocking(Native.open(path, OPEN_FLAGS, 0640), path);
         log.resume(journal.logSize());
         return log;
     }
@@ -87,7 +92,7 @@ final class LogFile {
     static LogFile openAt(int dirFd, byte[] name, String what, int mode, Journal journal) throws NativeIoException {
         LogFile log = new LogFile(what, dirFd, name, mode);
         log.unlinkTmp(); // a daemon killed during a replacement leaves one
-        log.fd = Errno.check(Native.openat(dirFd, name, FLAGS | Native.O_NOFOLLOW, mode), "openat", what);
+        log.fd = blocking(Native.openat(dirFd, name, OPEN_FLAGS | Native.O_NOFOLLOW, mode), what);
         if (!journal.hasFlag(Protocol.JOURNAL_LOG_OPENED)) {
             try {
                 log.size = Errno.check(Native.fstatSize(log.fd), "fstat", what);
@@ -101,6 +106,17 @@ final class LogFile {
         }
         log.resume(journal.logSize());
         return log;
+    }
+
+    /** Checks an O_NONBLOCK open and clears the flag. */
+    private static int blocking(int fd, String what) throws NativeIoException {
+        Errno.check(fd, "open", what);
+        int r = Native.setNonBlocking(fd, false);
+        if (r < 0) {
+            Native.close(fd);
+            Errno.check(r, "fcntl", what);
+        }
+        return fd;
     }
 
     private void resume(long committed) throws NativeIoException {

@@ -11,10 +11,15 @@ import java.time.Instant;
  * attach frames and journald datagrams -> journal commit. It never read()s the pipe, so a
  * killed daemon loses nothing: every byte is still in the pipe or in the spool past the
  * committed offset.
+ *
+ * <p>Threads: the loop thread only watches the pipe ({@link #watch}, {@link #onEvents}, which
+ * tells the container); {@link #pump} and {@link #drain} run as the container's I/O jobs
+ * ({@link IoPool}), one at a time, while the pipe is not watched, so a log write that blocks
+ * stalls this container alone and its pipe fills up (back-pressure), never the loop.
  */
 final class OutputPump implements EventLoop.Handler {
-    /** Work per wakeup, so one busy container cannot starve the others. */
-    static final long BUDGET = 1 << 20;
+    /** Work per job, so a container returns to the loop (exit, REOPEN_LOG, release) regularly. */
+    static final long BUDGET = 4 << 20;
     static final long PUNCH_EVERY = 1 << 20;
     /** Flush formatted records to the log once this many bytes are pending. */
     private static final int FLUSH_AT = 256 * 1024;
@@ -29,9 +34,8 @@ final class OutputPump implements EventLoop.Handler {
     private long position;
     private long done;
     private long punched;
-    private boolean registered;
+    private boolean watched; // loop thread
     private boolean eof;
-    private boolean continuationQueued;
     private boolean failed;
 
     OutputPump(Container container, int stream, int pipeFd, int spoolFd, long committedDone) {
@@ -43,8 +47,8 @@ final class OutputPump implements EventLoop.Handler {
         this.punched = committedDone & ~4095L;
     }
 
-    /** Finds the spool's end (its file position, shared with the launcher) and starts watching the pipe. */
-    void start(EventLoop loop) throws NativeIoException {
+    /** Finds the spool's end (its file position, shared with the launcher). */
+    void start() throws NativeIoException {
         position = Errno.check(Native.lseek(spoolFd, 0, Native.SEEK_CUR), "lseek", name() + " spool");
         if (done > position) {
             // a daemon was killed between rewinding the spool and committing offset 0
@@ -52,54 +56,64 @@ final class OutputPump implements EventLoop.Handler {
                     name(), done, position);
             done = position;
         }
-        loop.add(pipeFd, Native.EPOLLIN, this);
-        registered = true;
     }
 
     long done() {
         return done;
     }
 
+    /** Spooled output not processed yet (a job ran out of budget): no pipe event will say so. */
+    boolean backlog() {
+        return !failed && done < position;
+    }
+
     private String name() {
         return container.id() + (stream == LogFormat.STDOUT ? " stdout" : " stderr");
     }
 
+    /** Loop thread: the pipe is readable; the container starts a job. */
     @Override
     public void onEvents(int events) {
-        pump(BUDGET);
+        container.outputReady();
+    }
+
+    /** Loop thread: watch the pipe (unless it ended). */
+    void watch() throws NativeIoException {
+        if (!watched && !eof && !failed) {
+            container.loop().add(pipeFd, Native.EPOLLIN, this);
+            watched = true;
+        }
+    }
+
+    /** Loop thread: stop watching the pipe; the fd itself is closed by the container's release(). */
+    void unwatch() {
+        if (watched) {
+            container.loop().remove(pipeFd);
+            watched = false;
+        }
+    }
+
+    /** I/O job: splices and processes up to {@link #BUDGET} bytes; attach frames go to {@code frames}. */
+    void pump(LogBuffer frames) {
+        pump(BUDGET, frames);
     }
 
     /**
-     * After EXITED: splices and processes what is readable now. Bounded, so a process outside
-     * the container that keeps writing into the pipe cannot hold the exit file up.
+     * I/O job, after EXITED: splices and processes what is readable now. Bounded, so a process
+     * outside the container that keeps writing into the pipe cannot hold the exit file up.
      */
-    void drain() {
-        pump(position - done + DRAIN_EXTRA);
+    void drain(LogBuffer frames) {
+        pump(position - done + DRAIN_EXTRA, frames);
     }
 
-    /** Stops watching the pipe; the fd itself is closed by the container's release(). */
-    void stop() {
-        if (registered) {
-            container.loop().remove(pipeFd);
-            registered = false;
-        }
-    }
-
-    private void pump(long budget) {
-        if (container.released()) {
-            return;
-        }
-        AttachServer attach = container.attach();
-        if (attach != null) {
-            attach.acceptPending(); // a client waiting in the backlog gets this output too
-        }
-        Scratch s = container.scratch();
+    private void pump(long budget, LogBuffer frames) {
+        IoScratch s = IoScratch.get();
         LogFile log = container.log();
         Container.Journald journald = container.journald();
         long sizeMax = container.logSizeMax();
         int maxChunk = Math.min(Scratch.CHUNK, container.maxChunk());
         long processed = 0;
-        while (processed < budget && !failed) {
+        while (processed < budget && !failed && !container.released()) {
             if (done >= position) {
                 if (eof || !splice()) {
                     break;
@@ -115,7 +129,6 @@ final class OutputPump implements EventLoop.Handler {
                 Daemon.LOG.error("{}: pread spool at {}: {}", name(), done,
                         n == 0 ? "unexpected end of file" : Native.strerror(-n));
                 failed = true;
-                stop();
                 break;
             }
             if (log != null) {
@@ -127,8 +140,8 @@ final class OutputPump implements EventLoop.Handler {
                             s.logRecords);
                 }
             }
-            if (attach != null && attach.clientCount() > 0) {
-                attach.broadcastChunk(stream, s.chunk, 0, n);
+            if (frames != null) {
+                frames.putFrame(stream, s.chunk, n);
             }
             if (journald != null) {
                 journald.write(stream, s.chunk, 0, n);
@@ -150,13 +163,6 @@ final class OutputPump implements EventLoop.Handler {
                 punch();
             }
         }
-        if (done < position && !continuationQueued && !failed) {
-            continuationQueued = true;
-            container.loop().execute(() -> {
-                continuationQueued = false;
-                pump(BUDGET);
-            });
-        }
     }
 
     /**
@@ -168,7 +174,7 @@ final class OutputPump implements EventLoop.Handler {
      * stream's offset at the start of that line: the earlier lines went to the discarded file,
      * the line itself is not counted yet, and nothing formatted is pending.
      */
-    private void logLines(Scratch s, LogFile log, int n, long sizeMax, Instant now) {
+    private void logLines(IoScratch s, LogFile log, int n, long sizeMax, Instant now) {
         if (s.logRecords.size() > 0) {
             log.write(s.logRecords); // records of earlier chunks, counted in done
             container.commit();
@@ -203,13 +209,11 @@ final class OutputPump implements EventLoop.Handler {
             }
             if (n == 0) {
                 eof = true; // every writer is gone; the launcher closes its copy at teardown
-                stop();
                 return false;
             }
             if (n < 0) {
                 Daemon.LOG.error("{}: splice pipe to spool: {}", name(), Native.strerror((int) -n));
                 eof = true;
-                stop();
                 return false;
             }
             position += n;

@@ -4,7 +4,10 @@ import io.jshim.protocol.Protocol;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** Buffers shared by everything on the loop thread (one thread, so one set is enough). */
+/**
+ * Buffers shared by everything on the loop thread (one thread, so one set is enough). The log
+ * path's buffers are per I/O thread: {@link IoScratch}.
+ */
 final class Scratch {
     /** Largest output chunk, as shimmy: a 32 KiB buffer minus the attach type byte. */
     static final int CHUNK = 32767;
@@ -16,8 +19,4 @@ final class Scratch {
     final ByteBuffer packet = ByteBuffer.allocateDirect(Protocol.MSG_MAX).order(ByteOrder.nativeOrder());
     final int[] fds = new int[Protocol.MAX_FDS];
     final int[] counts = new int[1];
-    /** One output chunk, read from the spool straight onto the heap, where it is formatted. */
-    final byte[] chunk = new byte[CHUNK];
-    final LogBuffer logRecords = new LogBuffer(512 * 1024);
-    final LogFormat shimmyFormat = new ShimmyLogFormat();
 }

@@ -48,6 +48,8 @@ public final class Native {
     public static final int O_EXCL = 0200;
     public static final int O_TRUNC = 01000;
     public static final int O_APPEND = 02000;
+    /** For opening a log: a FIFO nobody reads fails (ENXIO) instead of blocking the open. */
+    public static final int O_NONBLOCK = 04000;
     // these three differ between architectures: the natives translate them to the libc values
     public static final int O_DIRECTORY = 0200000;
     public static final int O_NOFOLLOW = 0400000;
@@ -101,7 +103,10 @@ public final class Native {
      * the daemon scans on the heap anyway: one copy fewer than a direct buffer and a bulk get.
      */
     public static native int preadArray(int fd, byte[] buf, int off, int len, long offset);
-    /** write(2) from {@code buf[off..off+len)} of a Java array (pinned for the call). */
+    /**
+     * write(2) from {@code buf[off..off+len)} of a Java array (pinned for the call: a JNI
+     * critical region, during which no GC runs; never for a write that may block).
+     */
     public static native int writeArray(int fd, byte[] buf, int off, int len);
     public static native int close(int fd);
     public static native int setNonBlocking(int fd, boolean nonBlocking);
