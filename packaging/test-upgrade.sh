@@ -129,7 +129,7 @@ await_lines o1 200
 # hand-over deadline, JSHIM_DAEMON_TIMEOUT, 30 s here for a loaded CI host) and is served
 # once the postinst has stopped the old daemon ----
 dpkg --unpack "$cur_deb" >"$tmp/unpack-cur.log" 2>&1 9>&- || { cat "$tmp/unpack-cur.log"; fail "dpkg --unpack $cur_deb"; }
-[ "$(daemons)" = "$d" ] || fail "dpkg --unpack changed the daemon: $(daemons), was $d"
+same_daemon "$d" "dpkg --unpack"
 refusals=$(grep -c "unknown protocol version 2" /run/jshim/jshimd.log || true)
 shim_env=(JSHIM_DAEMON_TIMEOUT=30)
 start_shimmy w1 /usr/bin/jshim "$streamer" &
@@ -191,7 +191,7 @@ fi
 grep -qF "refusing to downgrade to $prev_ver" "$tmp/downgrade-refused.log" \
 	|| fail "no refusal message: $(cat "$tmp/downgrade-refused.log")"
 [ "$(installed_version)" = "$cur_ver" ] || fail "after the refused downgrade: $(installed_version)"
-[ "$(daemons)" = "$d" ] || fail "the refused downgrade changed the daemon: $(daemons), was $d"
+same_daemon "$d" "the refused downgrade"
 before=$(lines n1)
 await_lines n1 $((before + 50))
 attach na new-1
@@ -204,7 +204,7 @@ JSHIM_FORCE_DOWNGRADE=1 install_deb "$prev_deb" "$tmp/downgrade-forced.log" \
 [ "$(installed_version)" = "$prev_ver" ] || fail "after the forced downgrade: $(installed_version)"
 grep -qF "is LEFT RUNNING for them" "$tmp/downgrade-forced.log" \
 	|| fail "no warning from the forced downgrade: $(cat "$tmp/downgrade-forced.log")"
-[ "$(daemons)" = "$d" ] || fail "the forced downgrade changed the daemon: $(daemons), was $d"
+same_daemon "$d" "the forced downgrade"
 before=$(lines n1)
 await_lines n1 $((before + 50))
 attach na new-2
@@ -214,7 +214,7 @@ sh "$build/packaging/maint/rpm-postun" 1 >"$tmp/rpm-postun.log" 2>&1 9>&- \
 	|| fail "rpm %postun exited $?: $(cat "$tmp/rpm-postun.log")"
 grep -qF "is LEFT RUNNING for them" "$tmp/rpm-postun.log" \
 	|| fail "rpm %postun after a downgrade: $(cat "$tmp/rpm-postun.log")"
-[ "$(daemons)" = "$d" ] || fail "rpm %postun changed the daemon: $(daemons), was $d"
+same_daemon "$d" "rpm %postun"
 say "forced downgrade: jshimd $cur_ver (pid $d) left running, serves old and new containers (deb postrm, rpm %postun)"
 install_deb "$cur_deb" "$tmp/reinstall.log" || { cat "$tmp/reinstall.log"; fail "dpkg -i $cur_deb again"; }
 grep -qF "stopped jshimd (pid $d) (upgrade from $prev_ver to $cur_ver)" "$tmp/reinstall.log" \
@@ -282,7 +282,7 @@ start_shimmy r1 /usr/bin/jshim "$streamer"
 d=$(await_daemon "$d" "$cur_ver")
 dpkg -r jshim >"$tmp/remove.log" 2>&1 9>&- || { cat "$tmp/remove.log"; fail "dpkg -r jshim"; }
 grep -qF "launchers still run" "$tmp/remove.log" || fail "dpkg -r: $(cat "$tmp/remove.log")"
-[ "$(daemons)" = "$d" ] || fail "the removal changed the daemon: $(daemons), was $d"
+same_daemon "$d" "the removal"
 before=$(lines r1)
 await_lines r1 $((before + 100))
 "$runc" --root "$runc_root" kill r1 TERM

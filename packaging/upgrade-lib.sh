@@ -54,6 +54,15 @@ gone() {
 	return 1
 }
 
+# same_daemon PID WHAT: PID is still the one daemon of the default socket after WHAT; if not,
+# says what became of it (gone without a log line means a signal from outside: SIGKILL)
+same_daemon() {
+	[ "$(daemons)" = "$1" ] && return 0
+	local st
+	st=$(grep -h '^State:' "/proc/$1/status" 2>/dev/null || echo "gone")
+	fail "$2 changed the daemon: now '$(daemons)', was $1 ($st); jshimd.log ends: $(tail -n 5 /run/jshim/jshimd.log)"
+}
+
 # await_daemon OLD_PID VERSION: the one daemon of the default socket, not OLD_PID, which
 # logged "jshimd VERSION listening on <socket> (pid P)"; prints P
 await_daemon() {
