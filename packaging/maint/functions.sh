@@ -38,9 +38,12 @@ jshim_launchers() {
 		pid=${pid%/exe}
 		ino=$(stat -L -c %i "$exe" 2>/dev/null) || continue
 		ver=
-		for entry in $seen; do
-			[ "${entry%%=*}" = "$ino" ] && ver=${entry#*=}
-		done
+		case "$seen " in
+		*" $ino="*)
+			ver=${seen#* $ino=}
+			ver=${ver%% *}
+			;;
+		esac
 		if [ -z "$ver" ]; then
 			ver=$(timeout 5 "$exe" --version 2>/dev/null | sed -n 's/^jshim \([0-9][0-9.]*\).*/\1/p' | head -n 1)
 			[ -n "$ver" ] || ver=unknown
