@@ -70,6 +70,30 @@ class PodmanPtyE2eTest extends PodmanE2eBase {
         assertMonitorGone(monitor, "exec -it in ptyx");
     }
 
+    /** Output produced before the launcher's serve loop runs (a quick exec) and a lot of it. */
+    @Test
+    void quickExecAndLargeOutput() throws Exception {
+        w.podman(run("ptyq", List.of("-d"), "sleep", "1000").toArray(new String[0])).ok();
+        assertConmonUnderTest("ptyq");
+        for (int i = 0; i < 3; i++) {
+            PodmanCmd.Result r = PtyRun.start(w, "q" + i, 24, 80, List.of("exec", "-it", "ptyq", "echo", "fast-" + i))
+                    .cmd.await(PodmanWorld.TIMEOUT_MS);
+            assertEquals(0, r.rc, r::toString);
+            assertEquals("fast-" + i + "\r\n", r.out, r::toString);
+        }
+        PtyRun t = PtyRun.start(w, "big", 24, 80, run("ptybig", List.of("-t"), PodmanWorld.gated("seq 1 20000")));
+        assertConmonUnderTest("ptybig", t.cmd);
+        w.openGate("ptybig");
+        PodmanCmd.Result r = t.cmd.await(PodmanWorld.TIMEOUT_MS);
+        assertEquals(0, r.rc, () -> "rc " + r.rc);
+        StringBuilder want = new StringBuilder();
+        for (int i = 1; i <= 20000; i++) {
+            want.append(i).append("\r\n");
+        }
+        assertEquals(want.toString(), r.out, "podman run -t output");
+        assertEquals(want.toString(), w.podman("logs", "ptybig").ok().out, "podman logs");
+    }
+
     @Test
     void attachFollowsResizeAndDetachLeavesItRunning() throws Exception {
         w.podman(run("ptya", List.of("-dt"), "sh").toArray(new String[0])).ok();
