@@ -81,25 +81,38 @@ final class ExitWriter {
         running = true;
         IoPool.SHARED.execute(() -> {
             NativeIoException failure = null;
+            boolean ours = true;
             try {
+                // the claim (jshim_protocol.h) is taken right before the rename: if the launcher
+                // took the exit file meanwhile, our temp file goes and nothing appears at the name
                 if (hello.version() == 1) {
-                    ExitFile.write(hello.exitPath(), text);
+                    ours = ExitFile.write(hello.exitPath(), text, journal::claimExit);
                 } else {
-                    ExitFile.writeAt(fds[hello.exitDirFd()], hello.exitName(), what(), text);
+                    ours = ExitFile.writeAt(fds[hello.exitDirFd()], hello.exitName(), what(), text,
+                            journal::claimExit);
                 }
-                journal.setFlag(Protocol.JOURNAL_EXIT_WRITTEN); // still mapped: release waits for us
+                if (ours) {
+                    journal.setFlag(Protocol.JOURNAL_EXIT_WRITTEN); // still mapped: release waits for us
+                }
             } catch (NativeIoException e) {
                 failure = e;
             } finally {
                 NativeIoException f = failure;
-                container.loop().execute(() -> written(text, f));
+                boolean lost = !ours;
+                container.loop().execute(() -> written(text, f, lost));
             }
         });
     }
 
-    private void written(String text, NativeIoException e) {
+    private void written(String text, NativeIoException e, boolean lost) {
         running = false;
         if (cancelled) {
+            container.exitFileDone();
+            return;
+        }
+        if (lost) {
+            Daemon.LOG.warn("{}: the launcher took the exit file while this daemon wrote it; not writing it",
+                    container.id());
             container.exitFileDone();
             return;
         }

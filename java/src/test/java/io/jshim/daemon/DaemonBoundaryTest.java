@@ -205,6 +205,35 @@ class DaemonBoundaryTest {
         }
     }
 
+    /** The daemon claims the exit file in the journal when it writes it; never after the launcher took it. */
+    @Test
+    void daemonClaimsTheExitFileAndRespectsTheLaunchersClaim() throws Exception {
+        try (DaemonHarness d = new DaemonHarness(dir); FakeLauncher a = new FakeLauncher(dir, "ca", false);
+                FakeLauncher b = new FakeLauncher(dir, "cb", false)) {
+            a.connect(d.socket);
+            a.hello(0, Protocol.STATE_RUNNING, 0);
+            assertEquals(Protocol.MSG_READY, a.receive(3000)[0]);
+            a.exited(0);
+            assertEquals(Protocol.MSG_DONE, a.receive(10_000)[0]);
+            int exitBits = Protocol.JOURNAL_EXIT_CLAIMED | Protocol.JOURNAL_EXIT_WRITTEN | Protocol.JOURNAL_EXIT_TAKEN;
+            assertEquals(Protocol.JOURNAL_EXIT_CLAIMED | Protocol.JOURNAL_EXIT_WRITTEN,
+                    a.journalInt(Protocol.JOURNAL_OFF_FLAGS) & exitBits);
+            assertTrue(Files.exists(a.exit));
+
+            b.connect(d.socket);
+            b.hello(0, Protocol.STATE_RUNNING, 0);
+            assertEquals(Protocol.MSG_READY, b.receive(3000)[0]);
+            // the launcher's fallback took it
+            b.journalBuf.putInt(Protocol.JOURNAL_OFF_FLAGS,
+                    b.journalInt(Protocol.JOURNAL_OFF_FLAGS) | Protocol.JOURNAL_EXIT_TAKEN);
+            b.exited(0);
+            assertEquals(Protocol.MSG_DONE, b.receive(10_000)[0]);
+            assertFalse(Files.exists(b.exit), "the launcher took it: the daemon wrote nothing");
+            assertEquals(0, b.journalInt(Protocol.JOURNAL_OFF_FLAGS)
+                    & (Protocol.JOURNAL_EXIT_CLAIMED | Protocol.JOURNAL_EXIT_WRITTEN));
+        }
+    }
+
     @Test
     void exitFileClaimLostLeavesNoFileAndNoTemp() throws Exception {
         Path exits = Files.createDirectories(dir.resolve("exits"));

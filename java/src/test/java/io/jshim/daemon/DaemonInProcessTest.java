@@ -118,7 +118,8 @@ class DaemonInProcessTest {
             assertEquals(List.of("hello", "world"), texts(l.log, "stdout"));
             assertEquals(List.of("oops"), texts(l.log, "stderr"));
             int flags = l.journalInt(Protocol.JOURNAL_OFF_FLAGS);
-            assertEquals(Protocol.JOURNAL_LOG_OPENED | Protocol.JOURNAL_EXIT_WRITTEN, flags);
+            assertEquals(Protocol.JOURNAL_LOG_OPENED | Protocol.JOURNAL_EXIT_CLAIMED | Protocol.JOURNAL_EXIT_WRITTEN,
+                    flags);
             assertEquals(Files.size(l.log), l.committed(0));
             assertTrue(l.caughtUp(1) && l.caughtUp(2), "every spooled byte is committed");
             assertTrue(eofWithin(client, 2000), "attach client sees EOF after DONE");
@@ -341,7 +342,7 @@ class DaemonInProcessTest {
             Files.createDirectories(exits);
             assertEquals(Protocol.MSG_DONE, l.receive(5000)[0]);
             assertTrue(Files.readString(exit).endsWith("\"reason\": \"exited\", \"exitCode\": 0}"));
-            assertEquals(Protocol.JOURNAL_LOG_OPENED | Protocol.JOURNAL_EXIT_WRITTEN,
+            assertEquals(Protocol.JOURNAL_LOG_OPENED | Protocol.JOURNAL_EXIT_CLAIMED | Protocol.JOURNAL_EXIT_WRITTEN,
                     l.journalInt(Protocol.JOURNAL_OFF_FLAGS));
         }
     }

@@ -41,7 +41,7 @@ class DaemonV2Test extends DaemonV2Base {
             assertEquals(List.of("c1"), names(exits), "no temp file is left");
             assertEquals(List.of("ctr.log"), names(logs));
             assertEquals(Files.size(log), l.committed(0));
-            assertEquals(Protocol.JOURNAL_LOG_OPENED | Protocol.JOURNAL_EXIT_WRITTEN,
+            assertEquals(Protocol.JOURNAL_LOG_OPENED | Protocol.JOURNAL_EXIT_CLAIMED | Protocol.JOURNAL_EXIT_WRITTEN,
                     l.journalInt(Protocol.JOURNAL_OFF_FLAGS));
         }
     }
