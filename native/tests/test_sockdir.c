@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -108,6 +109,52 @@ static void foreign_daemon(void)
 	close(ls);
 }
 
+/* A daemon whose backlog is full (it does not accept): the connect must not block, and a
+ * busy daemon is not "nobody answers": no daemon is started in its place. */
+static void busy_daemon(void)
+{
+	char dir[64], sock[96];
+	snprintf(dir, sizeof dir, "%s/busy", base);
+	snprintf(sock, sizeof sock, "%s/jshimd.sock", dir);
+	CHECK(mkdir(dir, 0700) == 0);
+	int ls = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+	CHECK(ls >= 0 && bind(ls, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(ls, 0) == 0);
+	int fill[4];
+	int nfill = 0;
+	for (int i = 0; i < 4; i++) { /* fill the backlog (non-blocking: stop at EAGAIN) */
+		int c = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (c >= 0 && connect(c, (struct sockaddr *)&sa, sizeof sa) == 0) {
+			fill[nfill++] = c;
+			continue;
+		}
+		if (c >= 0)
+			close(c);
+		break;
+	}
+	CHECK(nfill >= 1);
+	struct jshim_config cfg;
+	jshim_config_init(&cfg);
+	cfg.daemon_socket = sock;
+	cfg.jshimd = "/bin/false";
+	cfg.daemon_timeout_ms = 2000;
+	struct jshim_link l;
+	jshim_link_init(&l, &cfg);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(jshim_link_try(&l) == -EAGAIN);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CHECK(ms < 500); /* it did not wait for an accept */
+	CHECK(l.fd < 0);
+	CHECK(!l.spawned);
+	jshim_link_close(&l);
+	for (int i = 0; i < nfill; i++)
+		close(fill[i]);
+	close(ls);
+}
+
 int main(void)
 {
 	if (mkdtemp(base) == NULL) {
@@ -117,6 +164,7 @@ int main(void)
 	jshim_log_init(JSHIM_LOG_DEBUG, "test", base);
 	policy();
 	check_dirs();
+	busy_daemon();
 	if (geteuid() == 0)
 		foreign_daemon();
 	else
