@@ -1,5 +1,6 @@
 /* jni_fd.c: plain fd I/O (read/write/pread/close/splice/seek/space/stat/sync), pipes, memfds. */
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -186,4 +187,15 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_memfdCreate(JNIEnv *env,
 		return ret;
 	int fd = memfd_create(s.chars, MFD_CLOEXEC);
 	return fd < 0 ? jshim_neg_errno() : fd;
+}
+
+JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_pollIn(JNIEnv *env JSHIM_UNUSED, jclass cls JSHIM_UNUSED,
+							     jint fd1, jint fd2, jint timeoutMs)
+{
+	/* a negative fd is ignored by poll(2) */
+	struct pollfd p[2] = { { fd1, POLLIN, 0 }, { fd2, POLLIN, 0 } };
+	int n = poll(p, 2, timeoutMs);
+	if (n < 0)
+		return jshim_neg_errno();
+	return (p[0].revents ? 1 : 0) | (p[1].revents ? 2 : 0);
 }

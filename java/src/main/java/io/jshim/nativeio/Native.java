@@ -109,6 +109,11 @@ public final class Native {
      */
     public static native int writeArray(int fd, byte[] buf, int off, int len);
     public static native int close(int fd);
+    /**
+     * poll(2) for POLLIN on up to two fds (a negative one is ignored) for at most timeoutMs:
+     * bit 0 set if fd1 has events (readable, hung up, error), bit 1 for fd2; 0 on timeout; -errno.
+     */
+    public static native int pollIn(int fd1, int fd2, int timeoutMs);
     public static native int setNonBlocking(int fd, boolean nonBlocking);
     /** splice(2) from a pipe into fdOut at its file position; flags as in splice(2). */
     public static native long splice(int fdIn, int fdOut, long len, int flags);

@@ -37,6 +37,30 @@ class NativeFdTest {
     }
 
     @Test
+    void pollInReportsWhichPipeIsReadable() throws Exception {
+        int[] a = new int[2];
+        int[] b = new int[2];
+        Errno.check(Native.pipe(a), "pipe", "a");
+        Errno.check(Native.pipe(b), "pipe", "b");
+        try {
+            assertEquals(0, Native.pollIn(a[0], b[0], 10), "nothing readable: timeout");
+            ByteBuffer one = ByteBuffer.allocateDirect(1);
+            assertEquals(1, Native.write(b[1], one, 0, 1));
+            assertEquals(2, Native.pollIn(a[0], b[0], 1000), "the second fd");
+            assertEquals(0, Native.pollIn(a[0], -1, 10), "a negative fd is ignored");
+            Native.close(a[1]);
+            a[1] = -1;
+            assertEquals(1, Native.pollIn(a[0], -1, 1000), "a hung-up pipe counts as readable");
+        } finally {
+            for (int fd : new int[] {a[0], a[1], b[0], b[1]}) {
+                if (fd >= 0) {
+                    Native.close(fd);
+                }
+            }
+        }
+    }
+
+    @Test
     void errorsAreNegativeErrno() {
         assertEquals(-EBADF, Native.close(-1));
         assertEquals(-Native.ENOENT, Native.open(dir.resolve("missing").toString(), Native.O_RDONLY, 0));
