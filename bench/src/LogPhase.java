@@ -47,10 +47,11 @@ final class LogPhase {
         // run 0 warms up page cache, runc and jshimd's JIT; its samples are dropped
         for (int run = 0; run <= c.runs; run++)
             for (String payload : List.of("lines", "oneline"))
-                for (String v : List.of("pipe", "conmon", "jshim")) {
+                for (String v : List.of("pipe", "conmon", "jshim", "jshim-k8s")) {
                     if (!ph.usable("log", v)) continue;
                     if (v.equals("pipe")) pipe(run, payload);
-                    else shim(run, payload, v.equals("conmon") ? Shim.Kind.CONMON : Shim.Kind.JSHIM);
+                    else shim(run, payload, v.equals("conmon") ? Shim.Kind.CONMON
+                        : v.equals("jshim") ? Shim.Kind.JSHIM : Shim.Kind.JSHIM_K8S);
                 }
     }
 
@@ -79,13 +80,13 @@ final class LogPhase {
     }
 
     private void shim(int run, String payload, Shim.Kind kind) {
-        String v = kind.name().toLowerCase();
+        String v = kind == Shim.Kind.JSHIM_K8S ? "jshim-k8s" : kind.name().toLowerCase();
         Shim.Created cr = s.create(kind, List.of("cat", "/run/" + payload));
         if (!cr.ok()) {
             ph.outcome("log", v, false, "create: " + cr.error());
             return;
         }
-        int d = kind == Shim.Kind.JSHIM ? s.jshimdPid() : -1;
+        int d = kind == Shim.Kind.JSHIM || kind == Shim.Kind.JSHIM_K8S ? s.jshimdPid() : -1;
         long d0 = d > 0 ? Host.cpuTicks(d) : -1;
         long t0 = System.nanoTime();
         int code = s.start(cr);

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 
 /** Creating and removing one container with bare runc, conmon or jshim, the way their users do. */
 final class Shim {
-    enum Kind { RUNC, CONMON, JSHIM }
+    /** JSHIM: conman's argv, shimmy's log format; JSHIM_K8S: podman's (conmon's) argv, k8s-file. */
+    enum Kind { RUNC, CONMON, JSHIM, JSHIM_K8S }
 
     /** One created (or failed) container. shimPid is the long-lived monitor; -1 for bare runc. */
     record Created(Kind kind, String id, boolean ok, long reportUs, long exitUs, int shimPid,
@@ -78,11 +79,15 @@ final class Shim {
         switch (kind) {
             case RUNC -> cmd.addAll(List.of("--", c.runc, "--root", c.runcRoot.toString(), "create",
                                             "--bundle", b.toString(), "--pid-file", b.resolve("pidfile").toString(), id));
-            case CONMON -> {
+            case CONMON, JSHIM_K8S -> {
                 // podman 4.3.1's create argv minus the exit command (conmon-protocol.md 1.2, 1.5)
                 env.put("_OCI_SYNCPIPE", "3");
                 env.put("_OCI_STARTPIPE", "4");
-                cmd.addAll(List.of("-q", "3", "-t", "4", "--", c.conmon, "--api-version", "1", "-c", id, "-u", id,
+                if (kind == Kind.JSHIM_K8S) {
+                    env.put("JSHIMD", c.jshimd);
+                    env.put("JSHIM_SOCKET", c.jshimdSocket.toString());
+                }
+                cmd.addAll(List.of("-q", "3", "-t", "4", "--", kind == Kind.CONMON ? c.conmon : c.jshim, "--api-version", "1", "-c", id, "-u", id,
                     "-r", c.runc, "-b", b.toString(), "-p", b.resolve("pidfile").toString(), "-n", "bench-" + id,
                     "--exit-dir", exitFile(id).getParent().toString(), "--full-attach",
                     "-l", "k8s-file:" + logFile(id), "--log-level", "warning",
@@ -113,7 +118,7 @@ final class Shim {
         int shimPid = -1, ctrPid = -1;
         switch (kind) {
             case RUNC -> ctrPid = code == 0 ? Host.readPid(b.resolve("pidfile")) : -1;
-            case CONMON -> {
+            case CONMON, JSHIM_K8S -> {
                 Matcher m = CONMON_PID.matcher(report);
                 ctrPid = m.find() ? Integer.parseInt(m.group(1)) : -1;
                 shimPid = Host.readPid(b.resolve("conmon.pid"));
@@ -135,7 +140,7 @@ final class Shim {
             tail = tail.strip().replace('\n', ' ');
             why += "; output: " + (tail.length() > 300 ? tail.substring(tail.length() - 300) : tail);
         }
-        int shimPid = Host.readPid(b.resolve(kind == Kind.CONMON ? "conmon.pid" : "shimmy.pid"));
+        int shimPid = Host.readPid(b.resolve(kind == Kind.JSHIM ? "shimmy.pid" : "conmon.pid"));
         Created cr = new Created(kind, id, false, -1, -1, shimPid, -1, why, b, exitFile(id), logFile(id));
         remove(cr);
         return cr;
