@@ -184,9 +184,9 @@ final class Container {
         } catch (NativeIoException e) {
             fail(e.errno(), e.getMessage());
             return;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) { // a bug, or no direct memory: this container fails
             Daemon.LOG.error("{}: setting up failed", id(), e);
-            fail(5 /* EIO */, "internal error: " + e);
+            fail(e instanceof OutOfMemoryError ? 12 /* ENOMEM */ : 5 /* EIO */, "internal error: " + e);
             return;
         }
         state = State.SERVING;

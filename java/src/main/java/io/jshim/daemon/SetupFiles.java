@@ -39,9 +39,10 @@ final class SetupFiles {
             failure = e;
         } catch (NativeIoException e) {
             failure = new ServeException(e.errno(), e.getMessage());
-        } catch (RuntimeException e) { // a bug: this container fails, the daemon and the others go on
+        } catch (RuntimeException | OutOfMemoryError e) { // a bug, no memory: this container fails, not the daemon
             Daemon.LOG.error("{}: setting up failed", container.id(), e);
-            failure = new ServeException(5 /* EIO */, "internal error: " + e);
+            failure = new ServeException(e instanceof OutOfMemoryError ? 12 /* ENOMEM */ : 5 /* EIO */,
+                    "internal error: " + e);
         }
     }
 
