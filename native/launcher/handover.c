@@ -345,12 +345,13 @@ static int serve(struct jshim_mon *m)
 			}
 			wake = min64(wake, due);
 		}
-		struct pollfd pfd[3 + JSHIM_TTY_NPOLL] = { { m->sfd, POLLIN, 0 },
+		struct pollfd pfd[4 + JSHIM_TTY_NPOLL] = { { m->sfd, POLLIN, 0 },
 							   { m->ctl_open ? m->ctl.ctl_r : -1, POLLIN, 0 },
-							   { m->link.fd, POLLIN, 0 } };
-		jshim_tty_poll(m, pfd + 3);
+							   { m->link.fd, POLLIN, 0 },
+							   { m->notify.fd, POLLIN, 0 } };
+		jshim_tty_poll(m, pfd + 4);
 		int timeout = wake > now ? (int)(wake - now) : 0;
-		if (poll(pfd, 3 + JSHIM_TTY_NPOLL, timeout) < 0 && errno != EINTR) {
+		if (poll(pfd, 4 + JSHIM_TTY_NPOLL, timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			return 1;
 		}
@@ -359,6 +360,8 @@ static int serve(struct jshim_mon *m)
 			read_signals(m);
 		if (pfd[1].revents)
 			jshim_conmon_read_ctl(m);
+		if (pfd[3].revents)
+			jshim_sdnotify_relay(&m->notify);
 		if (m->link.fd >= 0 && pfd[2].fd == m->link.fd && pfd[2].revents) {
 			int r = read_link(m);
 			if (r >= SERVE_DONE)

@@ -77,7 +77,8 @@ static void p1_fill(void *arg, struct pollfd *pfd)
 {
 	struct jshim_mon *m = arg;
 	pfd[0] = (struct pollfd){ m->ctl_open ? m->ctl.ctl_r : -1, POLLIN, 0 };
-	jshim_tty_poll(m, pfd + 1);
+	pfd[1] = (struct pollfd){ m->notify.fd, POLLIN, 0 };
+	jshim_tty_poll(m, pfd + 2);
 }
 
 static void p1_ready(void *arg, const struct pollfd *pfd)
@@ -85,6 +86,8 @@ static void p1_ready(void *arg, const struct pollfd *pfd)
 	struct jshim_mon *m = arg;
 	if (pfd[0].revents)
 		jshim_conmon_read_ctl(m);
+	if (pfd[1].revents)
+		jshim_sdnotify_relay(&m->notify);
 	jshim_tty_ready(m);
 }
 
@@ -108,6 +111,11 @@ static int conmon_prepare(struct jshim_mon *m, char *why, size_t len)
 			return r;
 		}
 		m->ctl_open = true;
+	}
+	if (cfg->sdnotify_socket != NULL) { /* before the runtime: the container may notify at once */
+		r = jshim_sdnotify_open(&m->notify, cfg->bundle, cfg->sdnotify_socket, why, len);
+		if (r < 0)
+			return r;
 	}
 	r = jshim_tty_prepare(m, why, len); /* -t: the console socket */
 	if (r < 0)
@@ -170,7 +178,7 @@ static int create(struct jshim_mon *m, const sigset_t *oldmask, int *orig_stdio)
 		jshim_report_launcher_failure(m, why);
 		return 1;
 	}
-	struct jshim_p1_poll p1 = { 1 + JSHIM_TTY_NPOLL, p1_fill, p1_ready, m };
+	struct jshim_p1_poll p1 = { 2 + JSHIM_TTY_NPOLL, p1_fill, p1_ready, m };
 	r = jshim_runtime_wait(m->sfd, &rt, &p1);
 	if (r < 0)
 		return r;
@@ -240,6 +248,7 @@ static int finish(struct jshim_mon *m, int code)
 	if (m->ctl_open)
 		jshim_ctl_close(&m->ctl);
 	jshim_oom_close(&m->oom);
+	jshim_sdnotify_close(&m->notify);
 	jshim_close(&m->sfd);
 	jshim_close(&m->sync_fd);
 	if (conmon(m) && m->cfg->exit_command != NULL) {
@@ -259,6 +268,7 @@ int jshim_monitor_run(const struct jshim_config *cfg, int *orig_stdio)
 	m.sfd = -1;
 	m.sync_fd = cfg->sync_fd;
 	m.oom.fd = -1;
+	m.notify.fd = -1;
 	m.state = JSHIM_ST_CREATING;
 	jshim_container_fds_init(&m.fds);
 	if (jshim_dirname(cfg->daemon_socket, dir, sizeof dir) < 0)

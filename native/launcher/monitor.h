@@ -11,6 +11,7 @@
 #include "conmon_files.h"
 #include "container_fds.h"
 #include "daemon_link.h"
+#include "sdnotify.h"
 #include "oom.h"
 
 enum jshim_state { JSHIM_ST_CREATING, JSHIM_ST_HANDING_OVER, JSHIM_ST_RUNNING, JSHIM_ST_EXITED };
@@ -46,6 +47,7 @@ struct jshim_mon {
 	struct jshim_oom oom;
 	struct jshim_attach_keep attach_clients; /* duplicates of the daemon's attach clients */
 	struct jshim_tty *tty;  /* -t (tty.h), else NULL */
+	struct jshim_sdnotify notify; /* --sdnotify-socket relay; fd -1 without */
 	bool output_done;       /* the container's output is all in the pipes (tty: the relay's EIO) */
 };
 
