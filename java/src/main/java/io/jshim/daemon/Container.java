@@ -33,10 +33,6 @@ final class Container {
      * a FIFO nobody reads), well within the launcher's own fallback (10 + 8 s by default).
      */
     static volatile long logStallMs = 5000; // tests shorten it
-    /** A pump job's work before it returns to the loop (exit, REOPEN_LOG, release wait for it). */
-    static final long JOB_BUDGET = 16 << 20;
-    /** How long a pump job without attach clients waits for more output before it returns. */
-    static final int LINGER_MS = 2;
 
     private final Daemon daemon;
     private final LauncherConnection connection;
@@ -54,13 +50,13 @@ final class Container {
     private boolean pipeReady;
     private boolean reopenRequested;
     private boolean drained;
-    private LogBuffer frames; // attach output collected by a job, sent on the loop
     private EventLoop.Timer stallTimer;
     private final ExitWriter exitWriter;
     private Journal journal;
     private LogFile log;
     private AttachServer attach;
     private final OutputPump[] pumps = new OutputPump[2];
+    private final OutputJobs outputs = new OutputJobs(this, pumps);
     private StdinWriter stdin;
     private Journald journald;
     private Exited exit;
@@ -253,7 +249,7 @@ final class Container {
         }
         state = State.DRAINING;
         exit = e;
-        unwatch();
+        outputs.unwatch();
         stallTimer = loop().schedule(logStallMs, this::logStalled);
         schedule();
     }
@@ -275,7 +271,7 @@ final class Container {
     /** Loop: a pipe is readable. */
     void outputReady() {
         pipeReady = true;
-        unwatch();
+        outputs.unwatch();
         schedule();
     }
 
@@ -290,10 +286,10 @@ final class Container {
         }
         if (state == State.DRAINING) {
             if (!drained) {
-                LogBuffer f = collectFrames();
+                LogBuffer f = outputs.collectFrames(attach);
                 job(() -> drainJob(f), () -> {
                     drained = true;
-                    sendFrames(f);
+                    outputs.sendFrames(f, attach);
                     if (!releasing) {
                         exitWriter.start(exit, journal);
                     }
@@ -308,15 +304,15 @@ final class Container {
         if (reopenRequested) {
             reopenRequested = false;
             job(this::replaceLog, this::schedule);
-        } else if (pipeReady || pumps[0].backlog() || pumps[1].backlog()) {
+        } else if (pipeReady || outputs.backlog()) {
             pipeReady = false;
-            LogBuffer f = collectFrames();
-            job(() -> pumpJob(f), () -> {
-                sendFrames(f);
+            LogBuffer f = outputs.collectFrames(attach);
+            job(() -> outputs.pumpJob(f), () -> {
+                outputs.sendFrames(f, attach);
                 schedule();
             });
         } else {
-            watch();
+            outputs.watch();
         }
     }
 
@@ -335,30 +331,6 @@ final class Container {
         });
     }
 
-    /**
-     * I/O job: pumps both streams while output keeps coming, up to {@link #JOB_BUDGET} bytes.
-     * Without attach clients it waits up to {@link #LINGER_MS} on the pipes before returning to
-     * the loop: a container streaming output is then served by one thread without a loop round
-     * trip (two epoll_ctl pairs, two thread wakeups) for every pipeful.
-     */
-    private void pumpJob(LogBuffer f) {
-        long total = 0;
-        while (true) {
-            total += pumps[0].pump(f) + pumps[1].pump(f);
-            if (f != null || total >= JOB_BUDGET || releasing) {
-                return; // attach clients get this output now; schedule() goes on with any backlog
-            }
-            if (pumps[0].backlog() || pumps[1].backlog()) {
-                continue;
-            }
-            int out = pumps[0].pipeFd();
-            int err = pumps[1].pipeFd();
-            if ((out < 0 && err < 0) || Native.pollIn(out, err, LINGER_MS) <= 0) {
-                return;
-            }
-        }
-    }
-
     /** I/O job after EXITED: what the pipes hold now, then fsync, so the log is complete before the exit file. */
     private void drainJob(LogBuffer f) {
         for (OutputPump p : pumps) {
@@ -370,50 +342,6 @@ final class Container {
         }
         if (log != null) {
             log.sync();
-        }
-    }
-
-    /** A buffer for the attach output of the next job, when some client is attached. */
-    private LogBuffer collectFrames() {
-        if (attach == null) {
-            return null;
-        }
-        attach.acceptPending(); // a client waiting in the backlog gets this output too
-        if (attach.clientCount() == 0) {
-            frames = null;
-            return null;
-        }
-        if (frames == null) {
-            frames = new LogBuffer(64 * 1024);
-        }
-        return frames;
-    }
-
-    private void sendFrames(LogBuffer f) {
-        if (f != null) {
-            if (!releasing) {
-                f.broadcastFrames(attach);
-            }
-            f.clear();
-            f.shrinkIfEmpty(1 << 20);
-        }
-    }
-
-    private void watch() {
-        for (OutputPump p : pumps) {
-            try {
-                p.watch();
-            } catch (NativeIoException e) {
-                Daemon.LOG.error("{}: cannot watch its output: {}", id(), e.getMessage());
-            }
-        }
-    }
-
-    private void unwatch() {
-        for (OutputPump p : pumps) {
-            if (p != null) {
-                p.unwatch();
-            }
         }
     }
 
@@ -519,7 +447,7 @@ final class Container {
         if (attach != null) {
             attach.close();
         }
-        unwatch();
+        outputs.unwatch();
         if (stdin != null) {
             stdin.release();
         }
