@@ -27,6 +27,11 @@ final class LogBuffer {
         size = 0;
     }
 
+    /** Drops everything after the first {@code newSize} bytes. */
+    void truncate(int newSize) {
+        size = Math.min(size, Math.max(0, newSize));
+    }
+
     /** The index of the first {@code b} at or after {@code from}, or -1. */
     int indexOf(byte b, int from) {
         for (int i = Math.max(0, from); i < size; i++) {

@@ -32,18 +32,47 @@ final class ShimmyLogFormat implements LogFormat {
         System.arraycopy(tag, 0, prefix, n, tag.length);
         int prefixLen = n + tag.length;
         int end = pos + len;
-        if (isAscii(src, pos, end)) {
-            // the common case: no UTF-8 decoding, one bulk copy per record
-            for (int i = pos; i < end; ) {
-                int nl = indexOfNewline(src, i, end);
-                if (nl > i) {
-                    out.putRecord(prefix, prefixLen, src, i, nl - i);
-                }
-                i = nl + 1;
+        // The common case, ASCII: one pass finds the newlines, emits one bulk copy per record and
+        // collects the high bits; if any byte was >= 0x80, the records are dropped and the chunk
+        // is done again with UTF-8 decoding.
+        int mark = out.size();
+        long high = 0;
+        int lineStart = pos;
+        int i = pos;
+        while (i + 8 <= end) {
+            long w = (long) LONG_LE.get(src, i);
+            high |= w;
+            long y = w ^ NEWLINES;
+            long m = (y - ONES) & ~y & HIGH_BITS; // exact for the lowest (first) match
+            if (m == 0) {
+                i += 8;
+                continue;
             }
+            int nl = i + (Long.numberOfTrailingZeros(m) >>> 3);
+            if (nl > lineStart) {
+                out.putRecord(prefix, prefixLen, src, lineStart, nl - lineStart);
+            }
+            lineStart = nl + 1;
+            i = nl + 1;
+        }
+        for (; i < end; i++) {
+            byte b = src[i];
+            high |= b;
+            if (b == '\n') {
+                if (i > lineStart) {
+                    out.putRecord(prefix, prefixLen, src, lineStart, i - lineStart);
+                }
+                lineStart = i + 1;
+            }
+        }
+        if (end > lineStart) {
+            out.putRecord(prefix, prefixLen, src, lineStart, end - lineStart);
+        }
+        if ((high & HIGH_BITS) == 0) {
             return;
         }
-        for (int i = pos; i < end; ) {
+        out.truncate(mark);
+        for (i = pos; i < end; ) {
             int nl = indexOfNewline(src, i, end);
             if (nl > i) {
                 out.put(prefix, 0, prefixLen);

@@ -30,6 +30,21 @@ class ShimmyLogFormatTest {
     }
 
     @Test
+    void aLateNonAsciiByteRedoesOnlyThisChunksRecords() {
+        LogBuffer out = new LogBuffer(16);
+        ShimmyLogFormat f = new ShimmyLogFormat();
+        byte[] first = "earlier\n".getBytes(StandardCharsets.UTF_8);
+        f.format(first, 0, first.length, LogFormat.STDOUT, T, 123456789, out);
+        // 40 ASCII lines (records emitted by the fast pass), then an invalid byte in the last
+        byte[] chunk = ("abcdefghij\n".repeat(40) + "tail \u00e9 \nx").getBytes(StandardCharsets.UTF_8);
+        chunk[chunk.length - 1] = (byte) 0xff;
+        f.format(chunk, 0, chunk.length, LogFormat.STDOUT, T, 123456789, out);
+        String expected = TS + " stdout earlier\n" + (TS + " stdout abcdefghij\n").repeat(40)
+                + TS + " stdout tail \u00e9 \n" + TS + " stdout \ufffd\n";
+        assertEquals(expected, new String(out.toArray(), StandardCharsets.UTF_8));
+    }
+
+    @Test
     void oneRecordPerNonEmptyLine() {
         assertEquals(TS + " stdout a\n" + TS + " stdout b\n",
                 format("a\n\n\nb\n".getBytes(StandardCharsets.UTF_8), LogFormat.STDOUT));
