@@ -24,10 +24,20 @@ static void test_filter(void)
 	CHECK(jshim_sdnotify_filter("READY=1", 7, out, 4) == 0); /* never past cap */
 }
 
+static int set_path(struct sockaddr_un *sa, const char *path)
+{
+	size_t n = strlen(path);
+	if (n >= sizeof sa->sun_path)
+		return -1;
+	memcpy(sa->sun_path, path, n + 1);
+	return 0;
+}
+
 static int bind_dgram(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	if (set_path(&sa, path) < 0)
+		return -1;
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
 		return -1;
@@ -37,7 +47,7 @@ static int bind_dgram(const char *path)
 static void send_to(const char *path, const char *msg)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	CHECK(set_path(&sa, path) == 0);
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	CHECK(fd >= 0);
 	CHECK(sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa, sizeof sa) == (ssize_t)strlen(msg));
