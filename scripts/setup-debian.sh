@@ -15,6 +15,7 @@ packages=(
 	rpm dpkg-dev lintian jq file           # cpack, the package test, test helpers
 	devscripts binutils                    # build tests: hardening-check, readelf
 	procps util-linux ca-certificates gzip
+	python3                                # DaemonPeerTest's unprivileged client (setpriv + a socket script)
 )
 
 missing=()
