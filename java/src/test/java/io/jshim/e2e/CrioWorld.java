@@ -1,16 +1,13 @@
 package io.jshim.e2e;
 
-import io.jshim.nativeio.Native;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A private CRI-O stand-in per test class (crio-conmon.md section 6): a short temp dir with
@@ -151,37 +148,12 @@ final class CrioWorld implements AutoCloseable {
 
     /** Processes other than this JVM whose cmdline or open files mention the world's dir. */
     List<Integer> ownedProcesses() {
-        String dir = tmp.toString();
-        List<Integer> out = new ArrayList<>();
-        int self = Procs.self();
-        for (int pid : Procs.allPids()) {
-            if (pid == self || !Procs.alive(pid)) {
-                continue;
-            }
-            boolean mine = Procs.cmdline(pid).contains(dir);
-            for (String t : mine ? List.<String>of() : Procs.fdTargets(pid)) {
-                if (t.startsWith(dir)) {
-                    mine = true;
-                    break;
-                }
-            }
-            if (mine) {
-                out.add(pid);
-            }
-        }
-        return out;
+        return Procs.owning(tmp);
     }
 
     /** jshimd processes of this world: holders of the socket's lock file. */
     List<Integer> daemons() {
-        String lock = jshimdSocket + ".lock";
-        List<Integer> out = new ArrayList<>();
-        for (int pid : Procs.allPids()) {
-            if (Procs.alive(pid) && Procs.fdTargets(pid).contains(lock)) {
-                out.add(pid);
-            }
-        }
-        return out;
+        return Procs.holding(jshimdSocket + ".lock");
     }
 
     @Override
@@ -189,21 +161,8 @@ final class CrioWorld implements AutoCloseable {
         try {
             runc.deleteAll();
         } finally {
-            for (int round = 0; round < 50; round++) {
-                List<Integer> left = ownedProcesses();
-                if (left.isEmpty()) {
-                    break;
-                }
-                for (int pid : left) {
-                    Native.kill(pid, Native.SIGKILL);
-                }
-                Wait.sleep(20);
-            }
-            try (Stream<Path> s = Files.walk(tmp)) {
-                for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            Procs.killUntilGone(this::ownedProcesses);
+            E2eFixture.deleteTree(tmp);
         }
     }
 

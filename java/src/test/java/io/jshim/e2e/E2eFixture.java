@@ -1,10 +1,8 @@
 package io.jshim.e2e;
 
-import io.jshim.nativeio.Native;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -47,39 +45,12 @@ final class E2eFixture implements AutoCloseable {
 
     /** Pids of processes other than this JVM whose cmdline or open files mention the temp dir. */
     List<Integer> ownedProcesses() {
-        String dir = tmp.toString();
-        List<Integer> out = new ArrayList<>();
-        int self = Procs.self();
-        for (int pid : Procs.allPids()) {
-            if (pid == self || !Procs.alive(pid)) {
-                continue;
-            }
-            boolean mine = Procs.cmdline(pid).contains(dir);
-            if (!mine) {
-                for (String target : Procs.fdTargets(pid)) {
-                    if (target.startsWith(dir)) {
-                        mine = true;
-                        break;
-                    }
-                }
-            }
-            if (mine) {
-                out.add(pid);
-            }
-        }
-        return out;
+        return Procs.owning(tmp);
     }
 
     /** The daemon(s) serving this fixture: holders of the socket's lock file. */
     List<Integer> daemons() {
-        String lock = socket + ".lock";
-        List<Integer> out = new ArrayList<>();
-        for (int pid : Procs.allPids()) {
-            if (Procs.alive(pid) && Procs.fdTargets(pid).contains(lock)) {
-                out.add(pid);
-            }
-        }
-        return out;
+        return Procs.holding(socket + ".lock");
     }
 
     @Override
@@ -87,21 +58,13 @@ final class E2eFixture implements AutoCloseable {
         try {
             runc.deleteAll();
         } finally {
-            for (int round = 0; round < 50; round++) {
-                List<Integer> left = ownedProcesses();
-                if (left.isEmpty()) {
-                    break;
-                }
-                for (int pid : left) {
-                    Native.kill(pid, Native.SIGKILL);
-                }
-                Wait.sleep(20);
-            }
+            Procs.killUntilGone(this::ownedProcesses);
             deleteTree(tmp);
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    /** Deletes root and everything under it (nothing mounted there). */
+    static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }

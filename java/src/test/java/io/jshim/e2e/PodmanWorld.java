@@ -1,6 +1,5 @@
 package io.jshim.e2e;
 
-import io.jshim.nativeio.Native;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -151,25 +150,7 @@ final class PodmanWorld implements AutoCloseable {
 
     /** Every process other than this JVM whose cmdline or open files mention the world's dir. */
     List<Integer> ownedProcesses() {
-        String dir = tmp.toString();
-        List<Integer> out = new ArrayList<>();
-        int self = Procs.self();
-        for (int pid : Procs.allPids()) {
-            if (pid == self || !Procs.alive(pid)) {
-                continue;
-            }
-            boolean mine = Procs.cmdline(pid).contains(dir);
-            for (String target : mine ? List.<String>of() : Procs.fdTargets(pid)) {
-                if (target.startsWith(dir)) {
-                    mine = true;
-                    break;
-                }
-            }
-            if (mine) {
-                out.add(pid);
-            }
-        }
-        return out;
+        return Procs.owning(tmp);
     }
 
     /** The jshimd processes of this world: holders of the socket's lock file. */
@@ -198,16 +179,7 @@ final class PodmanWorld implements AutoCloseable {
                     exec(List.of(System.getProperty("jshim.test.runtime", "/usr/sbin/runc"), "delete", "--force", id));
                 }
             }
-            for (int round = 0; round < 50; round++) {
-                List<Integer> left = ownedProcesses();
-                if (left.isEmpty()) {
-                    break;
-                }
-                for (int pid : left) {
-                    Native.kill(pid, Native.SIGKILL);
-                }
-                Wait.sleep(20);
-            }
+            Procs.killUntilGone(this::ownedProcesses);
             List<String> mounts = mountsUnder();
             for (String m : mounts) {
                 exec(List.of("umount", "-l", m));

@@ -191,6 +191,54 @@ final class Procs {
     }
 
     /** Waits until the pid is gone or a zombie; true if it went within the timeout. */
+    /** Processes other than this JVM whose cmdline or open files mention dir (a test's world). */
+    static List<Integer> owning(java.nio.file.Path dir) {
+        String d = dir.toString();
+        List<Integer> out = new ArrayList<>();
+        int me = self();
+        for (int pid : allPids()) {
+            if (pid == me || !alive(pid)) {
+                continue;
+            }
+            boolean mine = cmdline(pid).contains(d);
+            for (String target : mine ? List.<String>of() : fdTargets(pid)) {
+                if (target.startsWith(d)) {
+                    mine = true;
+                    break;
+                }
+            }
+            if (mine) {
+                out.add(pid);
+            }
+        }
+        return out;
+    }
+
+    /** Live processes holding path open (a daemon socket's lock file names its jshimd). */
+    static List<Integer> holding(String path) {
+        List<Integer> out = new ArrayList<>();
+        for (int pid : allPids()) {
+            if (alive(pid) && fdTargets(pid).contains(path)) {
+                out.add(pid);
+            }
+        }
+        return out;
+    }
+
+    /** SIGKILLs what {@code who} lists until it lists nothing (at most about a second). */
+    static void killUntilGone(java.util.function.Supplier<List<Integer>> who) {
+        for (int round = 0; round < 50; round++) {
+            List<Integer> left = who.get();
+            if (left.isEmpty()) {
+                return;
+            }
+            for (int pid : left) {
+                io.jshim.nativeio.Native.kill(pid, io.jshim.nativeio.Native.SIGKILL);
+            }
+            Wait.sleep(20);
+        }
+    }
+
     static boolean waitGone(int pid, long timeoutMs) {
         long end = System.nanoTime() + timeoutMs * 1_000_000L;
         while (alive(pid)) {
