@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,10 +27,7 @@ class CrioDaemonKillE2eTest extends CrioE2eBase {
 
     @Test
     void killJshimdWhileContainersStream() throws Exception {
-        if (w.validation) {
-            System.err.println("crio e2e: SKIPPED killJshimdWhileContainersStream: jshim-only (" + w.mode() + ")");
-            Assumptions.abort("jshim-only test, validation mode");
-        }
+        requireJshim("killJshimdWhileContainersStream");
         String script = "for b in $(seq 0 " + (BATCHES - 1) + "); do seq $((b*" + PER_BATCH + "+1)) $((b*" + PER_BATCH
                 + "+" + PER_BATCH + ")); sleep 0.05; done; exit ";
         List<CrioContainer> cs = new ArrayList<>();
@@ -70,10 +66,7 @@ class CrioDaemonKillE2eTest extends CrioE2eBase {
     /** An ExecSync (probe) in flight when jshimd is SIGKILLed: exit code and log still exact. */
     @Test
     void killJshimdDuringExecSync() throws Exception {
-        if (w.validation) {
-            System.err.println("crio e2e: SKIPPED killJshimdDuringExecSync: jshim-only (" + w.mode() + ")");
-            Assumptions.abort("jshim-only test, validation mode");
-        }
+        requireJshim("killJshimdDuringExecSync");
         CrioContainer c = w.container("sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done");
         createOk(c);
         c.start();

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,11 +23,7 @@ import org.junit.jupiter.api.Timeout;
 class PodmanDaemonCgroupE2eTest extends PodmanE2eBase {
     @Test
     void jshimdLeavesPodmansConmonCgroup() throws Exception {
-        if (w.validation) {
-            System.err.println("podman e2e: SKIPPED jshimdLeavesPodmansConmonCgroup: jshim-only, "
-                    + "there is no jshimd in validation mode (" + w.mode() + ")");
-            Assumptions.abort("jshim-only test, validation mode");
-        }
+        requireJshim("jshimdLeavesPodmansConmonCgroup");
         assertTrue(w.daemons().isEmpty(), () -> "no jshimd before the first container: " + w.daemons());
         w.podman(w.runArgs("run", "cg1", List.of("-d"), "sleep", "600").toArray(new String[0])).ok();
         int conmon = assertConmonUnderTest("cg1");

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,11 +27,7 @@ class PodmanDaemonKillE2eTest extends PodmanE2eBase {
 
     @Test
     void killJshimdWhileContainersWrite() throws Exception {
-        if (w.validation) {
-            System.err.println("podman e2e: SKIPPED killJshimdWhileContainersWrite: jshim-only, "
-                    + "there is no jshimd in validation mode (" + w.mode() + ")");
-            Assumptions.abort("jshim-only test, validation mode");
-        }
+        requireJshim("killJshimdWhileContainersWrite");
         int n = 3;
         String script = "for b in $(seq 0 " + (BATCHES - 1) + "); do seq $((b*" + PER_BATCH + "+1)) $((b*"
                 + PER_BATCH + "+" + PER_BATCH + ")); sleep 0.05; done; exit ";
@@ -102,11 +97,7 @@ class PodmanDaemonKillE2eTest extends PodmanE2eBase {
      */
     @Test
     void killJshimdDuringForegroundRun() throws Exception {
-        if (w.validation) {
-            System.err.println("podman e2e: SKIPPED killJshimdDuringForegroundRun: jshim-only, "
-                    + "there is no jshimd in validation mode (" + w.mode() + ")");
-            Assumptions.abort("jshim-only test, validation mode");
-        }
+        requireJshim("killJshimdDuringForegroundRun");
         String script = "for b in $(seq 0 " + (BATCHES - 1) + "); do seq $((b*" + PER_BATCH + "+1)) $((b*"
                 + PER_BATCH + "+" + PER_BATCH + ")); sleep 0.05; done; exit 21";
         PodmanCmd run = startGated("run", "fgkill", List.of(), script);
@@ -146,11 +137,7 @@ class PodmanDaemonKillE2eTest extends PodmanE2eBase {
      */
     @Test
     void killJshimdDuringExec() throws Exception {
-        if (w.validation) {
-            System.err.println("podman e2e: SKIPPED killJshimdDuringExec: jshim-only, "
-                    + "there is no jshimd in validation mode (" + w.mode() + ")");
-            Assumptions.abort("jshim-only test, validation mode");
-        }
+        requireJshim("killJshimdDuringExec");
         String id = w.podman(w.runArgs("run", "execkill", List.of("-d"), "sleep", "1000").toArray(new String[0]))
                 .ok().out.trim();
         assertConmonUnderTest("execkill");
@@ -170,11 +157,7 @@ class PodmanDaemonKillE2eTest extends PodmanE2eBase {
     /** jshimd killed while idle: the next podman run starts a new one; a running container stays served. */
     @Test
     void killJshimdWhileIdle() throws Exception {
-        if (w.validation) {
-            System.err.println("podman e2e: SKIPPED killJshimdWhileIdle: jshim-only, "
-                    + "there is no jshimd in validation mode (" + w.mode() + ")");
-            Assumptions.abort("jshim-only test, validation mode");
-        }
+        requireJshim("killJshimdWhileIdle");
         w.podman(w.runArgs("run", "idle1", List.of("-d"), "sh", "-c",
                 "echo one; while [ ! -e /gate/go ]; do sleep 0.05; done; echo two; exit 3")
                 .toArray(new String[0])).ok();

@@ -185,4 +185,16 @@ abstract class PodmanE2eBase {
         }
         return out;
     }
+
+    /**
+     * A jshim-only test (it kills or inspects jshimd) run against another monitor fails here:
+     * ctest leaves the jshim-only tag out in validation mode, so only a hand-made run gets here,
+     * and it must not pass for a skip.
+     */
+    static void requireJshim(String test) {
+        if (w.validation) {
+            throw new AssertionError(test + " is jshim-only and cannot run in " + w.mode()
+                    + "; leave the tag jshim-only out (ctest does in validation mode)");
+        }
+    }
 }

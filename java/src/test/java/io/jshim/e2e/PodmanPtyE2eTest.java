@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jshim.nativeio.Native;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -127,11 +126,9 @@ class PodmanPtyE2eTest extends PodmanE2eBase {
      * daemon runs, are delivered exactly once.
      */
     @Test
+    @Tag("jshim-only")
     void killJshimdDuringATtySession() throws Exception {
-        if (w.validation) {
-            System.err.println("podman e2e: SKIPPED killJshimdDuringATtySession: jshim-only (" + w.mode() + ")");
-            Assumptions.abort("jshim-only test, validation mode");
-        }
+        requireJshim("killJshimdDuringATtySession");
         int n = 4000;
         w.podman(run("ptyk", List.of("-dt"), PodmanWorld.gated("i=0; while [ $i -lt " + n
                 + " ]; do i=$((i+1)); echo n$i; [ $((i % 200)) = 0 ] && sleep 0.1; done; echo loop-done; exec sh"))
