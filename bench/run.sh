@@ -2,6 +2,7 @@
 # bench/run.sh: jshim against conmon on the same runc. See bench/README.md.
 #
 #   sudo bench/run.sh [--quick] [--runs N] [--phases create,memory,log,scale]
+#                     [--scale-count N] [--scale-idle SECS]
 #
 # Environment: BUILD (default build/, the CMake build tree), ROOTFS (default
 # $BUILD/test-rootfs, made by tests/make-rootfs.sh), RUNC, CONMON, JSHIM, JSHIMD.
@@ -21,7 +22,12 @@ while [ $# -gt 0 ]; do
 	--quick) args="$args --quick" ;;
 	--runs) [ $# -ge 2 ] || die "--runs needs a number"; args="$args --runs $2"; shift ;;
 	--phases) [ $# -ge 2 ] || die "--phases needs a list"; args="$args --phases $2"; shift ;;
-	-h | --help) sed -n '2,9p' "$0"; exit 0 ;;
+	--scale-count | --scale-idle)
+		case ${2:-} in '' | *[!0-9]*) die "$1 needs a number" ;; esac
+		args="$args $1 $2"
+		shift
+		;;
+	-h | --help) sed -n '2,10p' "$0"; exit 0 ;;
 	*) die "unknown argument: $1 (try --help)" ;;
 	esac
 	shift

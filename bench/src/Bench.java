@@ -19,7 +19,8 @@ public final class Bench {
         boolean quick;
         long payloadBytes;
         int[] memoryNs;
-        int scaleCount;
+        int scaleCount, scaleIdleS;
+        String scaleLimits = "", daemonLimits = "";
         double clkTck;
         List<String> phases;
     }
@@ -51,7 +52,8 @@ public final class Bench {
         c.createRuns = 4 * c.runs; // one create sample is cheap and this host is noisy
         c.payloadBytes = c.quick ? 32L << 20 : 256L << 20;
         c.memoryNs = c.quick ? new int[] {1, 10} : new int[] {1, 10, 50, 200};
-        c.scaleCount = c.quick ? 24 : 200;
+        c.scaleCount = Integer.parseInt(a.getOrDefault("scale-count", c.quick ? "24" : "200"));
+        c.scaleIdleS = Integer.parseInt(a.getOrDefault("scale-idle", c.quick ? "5" : "30"));
         c.clkTck = Double.parseDouble(a.getOrDefault("clk-tck", "100"));
         c.phases = Arrays.asList(a.getOrDefault("phases", "create,memory,log,scale").split(","));
         c.runcRoot = c.work.resolve("runc");
@@ -78,7 +80,7 @@ public final class Bench {
             if (c.phases.contains("create")) ph.createLatency();
             if (c.phases.contains("memory")) ph.memory();
             if (c.phases.contains("log")) new LogPhase(c, s, r, ph).run();
-            if (c.phases.contains("scale")) ph.scale();
+            if (c.phases.contains("scale")) new ScalePhase(c, s, r, ph).run();
         } finally {
             s.removeEverything();
         }

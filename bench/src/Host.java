@@ -104,6 +104,31 @@ final class Host {
         return kbField(Path.of("/proc/" + pid + "/status"), "VmHWM");
     }
 
+    static long rssKb(int pid) {
+        return kbField(Path.of("/proc/" + pid + "/status"), "VmRSS");
+    }
+
+    /** Number of entries in /proc/PID/dir (fd, task), or -1. */
+    static int count(int pid, String dir) {
+        String[] n = new java.io.File("/proc/" + pid + "/" + dir).list();
+        return n == null ? -1 : n.length;
+    }
+
+    /**
+     * Time on the CPU of the live threads of pid in ns (sum of /proc/PID/task/TID/schedstat's
+     * first field: exact, unlike stat's ticks), or -1. Threads that exited are not counted.
+     */
+    static long schedNs(int pid) {
+        String[] tids = new java.io.File("/proc/" + pid + "/task").list();
+        if (tids == null) return -1;
+        long sum = 0;
+        for (String t : tids) {
+            String s = read(Path.of("/proc/" + pid + "/task/" + t + "/schedstat"));
+            if (s != null && !s.isBlank()) sum += Long.parseLong(s.strip().split(" ")[0]);
+        }
+        return sum;
+    }
+
     /** utime+stime of the whole process (all threads, not children), in clock ticks. */
     static long cpuTicks(int pid) {
         String st = read(Path.of("/proc/" + pid + "/stat"));

@@ -6,7 +6,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-/** Benchmarks 1 (create latency), 2 (memory) and 4 (scale). Each runs its variants interleaved. */
+/** Benchmarks 1 (create latency) and 2 (memory), and what 3 (log) and 4 (scale) share. Variants run interleaved. */
 final class Phases {
     static final List<String> SLEEP = List.of("sleep", "100000");
     static final int CREATORS = 8;
@@ -151,33 +151,6 @@ final class Phases {
                     System.err.printf("bench: memory run %d %s N=%d: %d ok, total %d KiB%n", run, v, n, ok, total);
                     removeMany(cs);
                 }
-            }
-        }
-    }
-
-    // ---- 4. scale ----
-
-    void scale() {
-        for (int run = 1; run <= c.runs; run++) {
-            for (Shim.Kind kind : List.of(Shim.Kind.CONMON, Shim.Kind.JSHIM)) {
-                String v = kind.name().toLowerCase();
-                if (!usable("scale", v)) continue;
-                if (kind == Shim.Kind.JSHIM) s.stopJshimd(); // VmHWM then covers this run only
-                long t0 = System.nanoTime();
-                List<Shim.Created> cs = createMany(kind, c.scaleCount);
-                double secs = (System.nanoTime() - t0) / 1e9;
-                long bad = failures(cs);
-                outcome("scale", v, bad == 0, bad + " of " + c.scaleCount + " creates failed, e.g. " + firstError(cs));
-                String p = "N=" + c.scaleCount;
-                r.add("scale", v, p, run, "total_s", secs);
-                r.add("scale", v, p, run, "failures", bad);
-                if (kind == Shim.Kind.JSHIM) {
-                    int d = s.jshimdPid();
-                    if (d > 0) r.add("scale", v, p, run, "daemon_hwm_kb", Host.hwmKb(d));
-                    else r.note("scale/jshim: no jshimd process found");
-                }
-                System.err.printf("bench: scale run %d %s: %.2f s, %d failures%n", run, v, secs, bad);
-                removeMany(cs);
             }
         }
     }

@@ -58,6 +58,13 @@ final class Table {
         double fails = r.sum("scale", "jshim", sp, "failures");
         t.append(Results.row(target("scale: 0 failures (" + c.scaleCount + " × " + c.runs + ")",
             r.stat("scale", "jshim", sp, "failures") == null ? Double.NaN : fails, 0, true, "%.0f (limit %.0f)")));
+        // "about zero": under 1 % of one CPU over the idle window
+        t.append(Results.row(target("scale: jshimd CPU while " + c.scaleCount + " sit idle ≈ 0 (share of one CPU)",
+            r.median("scale", "jshim", sp, "idle_daemon_ms") / 1000 / r.median("scale", "jshim", sp, "idle_window_s"),
+            0.01, true, "%.4f (limit %.2f)")));
+        t.append(Results.row(target("scale: launchers + jshimd PSS ≤ conmon's total (N = " + c.scaleCount + ")",
+            r.median("scale", "jshim", sp, "total_kb") / r.median("scale", "conmon", sp, "total_kb"),
+            1.0, true, "%.2f× (limit %.1f×)")));
 
         t.append("""
 
@@ -73,8 +80,13 @@ final class Table {
             round first. Log CPU: utime+stime of the monitor read from /proc/PID/stat while \
             it is a zombie (the benchmark runs under a subreaper that logs it before reaping, so nothing is lost at \
             exit and the container's CPU, a child, is not included), plus jshimd's utime+stime (all threads) \
-            before `runc start` and after the exit file. Scale: wall time of creating all containers with 8 \
-            concurrent creators; jshimd's VmHWM after a fresh start.
+            before `runc start` and after the exit file. Scale: N containers created by 8 concurrent creators \
+            (latency per create as in Create), a fresh jshimd per run; 5 s to settle, then an idle window in which \
+            each monitor's CPU is the sum of /proc/PID/task/*/schedstat (ns, exact for these single-threaded \
+            processes) and jshimd's the utime+stime of /proc/PID/stat (all threads, also those that end in the \
+            window); then PSS as in Memory, jshimd's VmRSS and VmHWM; teardown is `runc delete -f` and the wait for \
+            each shim, 8 at a time; left behind = `runc list` under the private root, cgroups named after the \
+            containers (below our own cgroup and each hierarchy's root) and mountinfo lines added.
             """);
         if (!r.notes().isEmpty()) {
             t.append("\nProblems seen during this run:\n\n");
@@ -130,11 +142,49 @@ final class Table {
     }
 
     private static void scale(StringBuilder t, Bench.Ctx c, Results r, String sp) {
-        t.append(f("%n### 4. Scale: %d containers created %d at a time%n%n", c.scaleCount, Phases.CREATORS));
-        t.append(Results.row("shim", "total time (s)", "failures (all runs)", "jshimd peak RSS, VmHWM (MiB)"));
-        t.append(Results.row("---", "---:", "---:", "---:"));
-        for (String v : new String[] {"conmon", "jshim"})
-            t.append(Results.row(v, r.cell("scale", v, sp, "total_s", 1, 2), f("%.0f", r.sum("scale", v, sp, "failures")),
-                v.equals("jshim") ? r.cell("scale", v, sp, "daemon_hwm_kb", 1024, 1) : "–"));
+        t.append(f("%n### 4. Scale: %d sleeping containers created %d at a time, then %d s idle%n%n", c.scaleCount,
+                   Phases.CREATORS, c.scaleIdleS));
+        t.append(Results.row("", "conmon", "jshim (launchers + jshimd)"));
+        t.append(Results.row("---", "---:", "---:"));
+        String[][] rows = {
+            {"failures (all runs)", null, "failures"},
+            {"time to create all (s)", "total_s", "1:2"},
+            {"create latency p50 (ms)", "create_p50_us", "1000:1"},
+            {"create latency p99 (ms)", "create_p99_us", "1000:1"},
+            {"create latency max (ms)", "create_max_us", "1000:1"},
+            {"monitor PSS per container (KiB): conmon, jshim launcher", "per_container_kb", "1:0"},
+            {"jshimd PSS (MiB)", "daemon_pss_kb", "1024:1"},
+            {"jshimd RSS (MiB)", "daemon_rss_kb", "1024:1"},
+            {"jshimd peak RSS, VmHWM (MiB)", "daemon_hwm_kb", "1024:1"},
+            {"total PSS, monitors + daemon (MiB)", "total_kb", "1024:1"},
+            {"idle: CPU of all monitors over the window (ms)", "idle_monitors_ms", "1:1"},
+            {"idle: CPU per monitor over the window (µs)", "idle_monitor_us_each", "1:1"},
+            {"idle: jshimd CPU over the window (ms)", "idle_daemon_ms", "1:0"},
+            {"jshimd threads, fds (idle)", "daemon_threads", "daemon_fds"},
+            {"teardown (s)", "teardown_s", "1:1"},
+            {"left behind: runc containers, cgroups, mounts", "left_runc", "left"},
+        };
+        for (String[] row : rows) {
+            String[] cells = new String[3];
+            cells[0] = row[0];
+            for (int k = 0; k < 2; k++) {
+                String v = k == 0 ? "conmon" : "jshim";
+                if (row[2].equals("failures")) cells[k + 1] = r.stat("scale", v, sp, "failures") == null ? "–"
+                    : f("%.0f", r.sum("scale", v, sp, "failures"));
+                else if (row[2].equals("daemon_fds")) cells[k + 1] = r.stat("scale", v, sp, "daemon_threads") == null ? "–"
+                    : r.cell("scale", v, sp, "daemon_threads", 1, 0) + ", " + r.cell("scale", v, sp, "daemon_fds", 1, 0);
+                else if (row[2].equals("left")) cells[k + 1] = r.stat("scale", v, sp, "left_runc") == null ? "–"
+                    : f("%.0f, %.0f, %.0f", r.sum("scale", v, sp, "left_runc"), r.sum("scale", v, sp, "left_cgroups"),
+                        r.sum("scale", v, sp, "left_mounts"));
+                else {
+                    String[] sd = row[2].split(":");
+                    cells[k + 1] = r.cell("scale", v, sp, row[1], Double.parseDouble(sd[0]), Integer.parseInt(sd[1]));
+                }
+            }
+            t.append(Results.row(cells));
+        }
+        double w = r.median("scale", "jshim", sp, "idle_window_s");
+        t.append(f("%nIdle window: %.1f s (median). Limits: %s%s.%n", w, c.scaleLimits,
+                   c.daemonLimits.isEmpty() ? "" : "; " + c.daemonLimits));
     }
 }
