@@ -144,17 +144,27 @@ final class ScalePhase {
         long runc = l.code() == 0 ? Arrays.stream(l.text().split("\\s+")).filter(x -> !x.isBlank()).count() : -1;
         Set<String> ids = new HashSet<>();
         for (Shim.Created cr : cs) ids.add(cr.id());
-        int cg = 0;
+        int cg = 0, kept = 0;
         for (Path dir : cgroupDirs()) {
             String[] names = dir.toFile().list();
-            if (names != null) for (String n : names) if (ids.contains(n)) cg++;
+            if (names == null) continue;
+            for (String n : names) {
+                if (!ids.contains(n)) continue;
+                cg++;
+                try {
+                    Files.delete(dir.resolve(n)); // rmdir: the shim is gone, so it is empty
+                } catch (java.io.IOException e) {
+                    kept++;
+                }
+            }
         }
         int mounts = mounts() - mounts0;
         r.add("scale", v, p, run, "left_runc", runc);
         r.add("scale", v, p, run, "left_cgroups", cg);
         r.add("scale", v, p, run, "left_mounts", mounts);
         if (runc != 0 || cg != 0 || mounts != 0)
-            r.note(f("scale/%s run %d: teardown left %d runc containers, %d cgroups, %+d mounts", v, run, runc, cg, mounts));
+            r.note(f("scale/%s run %d: teardown left %d runc containers, %d cgroup dirs (%d removed here, %d not), "
+                     + "%+d mounts", v, run, runc, cg, cg - kept, kept, mounts));
     }
 
     private static String f(String fmt, Object... a) {
