@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +23,18 @@ static int env_seconds_ms(const char *name, int def_s)
 	return v * 1000;
 }
 
+/* The path buffers are the last members (config.h): backing store, written before use. */
+_Static_assert(sizeof(struct jshim_config) - offsetof(struct jshim_config, attach_path_buf) -
+		       sizeof(((struct jshim_config *)0)->attach_path_buf) < 8,
+	       "exit_path_buf and attach_path_buf must end struct jshim_config");
+
 void jshim_config_init(struct jshim_config *cfg)
 {
-	memset(cfg, 0, sizeof *cfg);
+	/* Not the 8 KiB of path buffers: a launcher's config lives as long as its container, and
+	 * clearing them would dirty two pages it never uses otherwise. */
+	memset(cfg, 0, offsetof(struct jshim_config, exit_path_buf));
+	cfg->exit_path_buf[0] = 0;
+	cfg->attach_path_buf[0] = 0;
 	cfg->sync_fd = -1;
 	cfg->start_fd = -1;
 	cfg->attach_pipe_fd = -1;

@@ -81,7 +81,9 @@ struct jshim_config {
 	uint32_t attach_format;     /* JSHIM_ATTACH_*; 0 = no attach socket (passthrough) */
 	const char *sdnotify_socket;
 	int preserve_fds;           /* from --runtime-opt --preserve-fds N, else 0 */
-	char exit_path_buf[4096];   /* backing store for exit_path and attach_path when derived */
+	/* last (jshim_config_init leaves them uncleared): backing store for exit_path and
+	 * attach_path when derived */
+	char exit_path_buf[4096];
 	char attach_path_buf[4096];
 };
 

@@ -23,12 +23,15 @@ struct jshim_container_fds {
 	const char *exit_name;   /* names inside the dir fds; they point into cfg's paths */
 	const char *log_name;
 	const char *attach_name;
-	char attach_link[PATH_MAX]; /* CRI-O mode: <socket-dir>/<cuuid> symlink, removed at the end */
-	char attach_path[PATH_MAX]; /* the path bound (kept so attach_name can point into it) */
-	char exit_tmp[PATH_MAX];    /* ExecSync (no --exit-dir): private exit dir, removed at the end */
+	/* owned (malloc'd to their length, not PATH_MAX arrays: this struct lives in the monitor's
+	 * frame for the container's whole life), NULL when unset */
+	char *attach_link; /* CRI-O mode: <socket-dir>/<cuuid> symlink, removed at the end */
+	char *attach_path; /* the path bound (kept so attach_name can point into it) */
+	char *exit_tmp;    /* ExecSync (no --exit-dir): <private exit dir>/<cid>, removed at the end */
 };
 
 void jshim_container_fds_init(struct jshim_container_fds *f);
+/* Closes the fds and frees the paths (the names point into them: call it last). */
 void jshim_container_fds_close(struct jshim_container_fds *f);
 /* The journal (zeroed, magic + version) and the two spool memfds. 0 or -errno. */
 int jshim_memfds_create(struct jshim_container_fds *f);

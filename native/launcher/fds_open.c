@@ -26,18 +26,21 @@ static int open_exit_dir(const struct jshim_config *cfg, struct jshim_container_
 	const char *path = cfg->exit_path;
 	if (path == NULL && is_conmon(cfg) && cfg->exec) {
 		/* CRI-O's ExecSync has no exit dir; the daemon still needs one: a private one */
-		char dir[PATH_MAX];
+		char dir[PATH_MAX], tmp[PATH_MAX];
 		errno = 0;
 		if (jshim_dirname(cfg->daemon_socket, dir, sizeof dir) < 0 || jshim_ensure_dir(dir, 0700) < 0 ||
-		    snprintf(f->exit_tmp, sizeof f->exit_tmp, "%s/execsync-XXXXXX", dir) >= (int)sizeof f->exit_tmp ||
-		    mkdtemp(f->exit_tmp) == NULL) {
+		    snprintf(tmp, sizeof tmp, "%s/execsync-XXXXXX", dir) >= (int)sizeof tmp || mkdtemp(tmp) == NULL) {
 			int e = errno ? errno : ENAMETOOLONG;
 			snprintf(why, len, "create a private exit directory in %s: %s", dir, strerror(e));
-			f->exit_tmp[0] = '\0';
 			return -e;
 		}
-		size_t n = strlen(f->exit_tmp);
-		snprintf(f->exit_tmp + n, sizeof f->exit_tmp - n, "/%s", cfg->container_id);
+		if (asprintf(&f->exit_tmp, "%s/%s", tmp, cfg->container_id) < 0) {
+			f->exit_tmp = NULL;
+			snprintf(why, len, "asprintf (the private exit file's path): out of memory");
+			if (rmdir(tmp) < 0)
+				log_warn("rmdir %s: %s", tmp, strerror(errno));
+			return -ENOMEM;
+		}
 		path = f->exit_tmp;
 	}
 	if (path == NULL) {
@@ -76,23 +79,34 @@ static int create_log(const struct jshim_config *cfg, struct jshim_container_fds
 /* The path of the attach socket, into f->attach_path (CRI-O mode: through the symlink). */
 static int attach_path(const struct jshim_config *cfg, struct jshim_container_fds *f, char *why, size_t len)
 {
+	char link[PATH_MAX];
 	int n;
 	if (is_conmon(cfg) && !cfg->full_attach) {
-		int r = jshim_attach_symlink(cfg->socket_dir_path, cfg->cuuid, cfg->bundle, f->attach_link,
-					     sizeof f->attach_link);
+		int r = jshim_attach_symlink(cfg->socket_dir_path, cfg->cuuid, cfg->bundle, link, sizeof link);
 		if (r < 0) {
 			snprintf(why, len, "create the attach symlink %s/%s -> %s: %s", cfg->socket_dir_path,
 				 cfg->cuuid, cfg->bundle, strerror(-r));
-			f->attach_link[0] = '\0';
 			return r;
 		}
-		n = snprintf(f->attach_path, sizeof f->attach_path, "%s/attach", f->attach_link);
+		f->attach_link = strdup(link);
+		if (f->attach_link == NULL) {
+			snprintf(why, len, "strdup (the attach symlink's path): out of memory");
+			if (unlink(link) < 0)
+				log_warn("unlink attach symlink %s: %s", link, strerror(errno));
+			return -ENOMEM;
+		}
+		n = asprintf(&f->attach_path, "%s/attach", f->attach_link);
 	} else if (cfg->attach_path != NULL) {
-		n = snprintf(f->attach_path, sizeof f->attach_path, "%s", cfg->attach_path);
+		n = asprintf(&f->attach_path, "%s", cfg->attach_path);
 	} else {
-		n = snprintf(f->attach_path, sizeof f->attach_path, "%s/attach", cfg->bundle);
+		n = asprintf(&f->attach_path, "%s/attach", cfg->bundle);
 	}
-	if (n < 0 || (size_t)n >= sizeof f->attach_path) {
+	if (n < 0) {
+		f->attach_path = NULL;
+		snprintf(why, len, "asprintf (the attach socket's path): out of memory");
+		return -ENOMEM;
+	}
+	if ((size_t)n >= PATH_MAX) {
 		snprintf(why, len, "the attach socket path is too long");
 		return -ENAMETOOLONG;
 	}
@@ -172,15 +186,19 @@ void jshim_fds_finish(const struct jshim_config *cfg, struct jshim_container_fds
 	if (f->fd[JSHIM_CFD_ATTACH_DIR] >= 0 && f->attach_name != NULL &&
 	    unlinkat(f->fd[JSHIM_CFD_ATTACH_DIR], f->attach_name, 0) < 0 && errno != ENOENT)
 		log_warn("unlinkat attach socket %s: %s", f->attach_path, strerror(errno));
-	if (f->attach_link[0] != '\0' && unlink(f->attach_link) < 0 && errno != ENOENT)
+	if (f->attach_link != NULL && unlink(f->attach_link) < 0 && errno != ENOENT)
 		log_warn("unlink attach symlink %s: %s", f->attach_link, strerror(errno));
-	if (f->exit_tmp[0] != '\0') {
+	free(f->attach_link);
+	f->attach_link = NULL;
+	if (f->exit_tmp != NULL) {
 		if (f->fd[JSHIM_CFD_EXIT_DIR] >= 0 && f->exit_name != NULL)
 			unlinkat(f->fd[JSHIM_CFD_EXIT_DIR], f->exit_name, 0);
+		f->exit_name = NULL; /* it pointed into exit_tmp */
 		char *slash = strrchr(f->exit_tmp, '/');
 		*slash = '\0';
 		if (rmdir(f->exit_tmp) < 0)
 			log_warn("rmdir %s: %s", f->exit_tmp, strerror(errno));
-		f->exit_tmp[0] = '\0';
+		free(f->exit_tmp);
+		f->exit_tmp = NULL;
 	}
 }

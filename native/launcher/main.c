@@ -55,8 +55,10 @@ static int conmon_cli(struct jshim_config *cfg, int argc, char **argv, char *err
 
 int main(int argc, char **argv)
 {
-	struct jshim_config cfg;
-	char err[1024];
+	/* static, not on main's stack: the monitor sleeps below main's frame for the container's
+	 * whole life, and every KiB of depth there is a KiB of stack it keeps dirty */
+	static struct jshim_config cfg;
+	static char err[1024];
 
 	jshim_config_init(&cfg);
 	bool conmon = jshim_cli_dialect(argc, argv) == JSHIM_DIALECT_CONMON;

@@ -1,5 +1,6 @@
 /* memfds.c: the journal and spool memfds handed to the daemon with every HELLO. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -14,13 +15,18 @@ void jshim_container_fds_init(struct jshim_container_fds *f)
 	for (int i = 0; i < JSHIM_NFDS; i++)
 		f->fd[i] = -1;
 	f->exit_name = f->log_name = f->attach_name = NULL;
-	f->attach_link[0] = f->attach_path[0] = f->exit_tmp[0] = '\0';
+	f->attach_link = f->attach_path = f->exit_tmp = NULL;
 }
 
 void jshim_container_fds_close(struct jshim_container_fds *f)
 {
 	for (int i = 0; i < JSHIM_NFDS; i++)
 		jshim_close(&f->fd[i]);
+	free(f->attach_link);
+	free(f->attach_path);
+	free(f->exit_tmp);
+	f->attach_link = f->attach_path = f->exit_tmp = NULL;
+	f->exit_name = f->log_name = f->attach_name = NULL; /* they pointed into the paths */
 }
 
 static int make_memfd(const char *name, int *out)
