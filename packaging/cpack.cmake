@@ -29,8 +29,11 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 # The maintainer scripts (generated from packaging/maint/): the upgrade rule of DESIGN.md.
 # Explicit scripts also keep CPack from adding ldconfig calls for the private JNI library.
+# The triggers file: a JDK installed, upgraded or removed under /usr/lib/jvm runs the postinst
+# ("triggered"), which dumps jshimd's class-data-sharing archive again for the java it runs.
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
-  "${JSHIM_MAINT_DIR}/deb/postinst" "${JSHIM_MAINT_DIR}/deb/prerm" "${JSHIM_MAINT_DIR}/deb/postrm")
+  "${JSHIM_MAINT_DIR}/deb/postinst" "${JSHIM_MAINT_DIR}/deb/prerm" "${JSHIM_MAINT_DIR}/deb/postrm"
+  "${JSHIM_MAINT_DIR}/deb/triggers")
 
 # ---- RPM ----
 set(CPACK_RPM_FILE_NAME RPM-DEFAULT)

@@ -88,11 +88,19 @@ for s in postinst prerm postrm; do
 	grep -qF "jshim_version='$version'" "$tmp/control/$s" || fail "the .deb's $s is not for $version"
 done
 grep -q 'jshim_hand_over' "$tmp/control/postinst" || fail "the .deb's postinst does not hand over"
+# class data sharing: dumped at configure and when a JDK changes (trigger), removed with the package
+grep -qx 'interest-noawait /usr/lib/jvm' "$tmp/control/triggers" || fail "the .deb has no /usr/lib/jvm trigger"
+grep -q '^triggered)' "$tmp/control/postinst" || fail "the .deb's postinst does not handle 'triggered'"
+[ "$(grep -c '^	jshim_cds_dump$' "$tmp/control/postinst")" = 2 ] \
+	|| fail "the .deb's postinst does not dump the archive at configure and when triggered"
+grep -q '^	jshim_cds_remove$' "$tmp/control/postrm" || fail "the .deb's postrm does not remove the archive"
 grep -q 'refusing to downgrade' "$tmp/control/prerm" || fail "the .deb's prerm does not refuse downgrades"
 rpm -qp --scripts "$rpmfile" >"$tmp/rpm-scripts"
 grep -q '^postinstall scriptlet' "$tmp/rpm-scripts" && grep -q '^postuninstall scriptlet' "$tmp/rpm-scripts" \
 	|| fail "the rpm lacks %post or %postun: $(cat "$tmp/rpm-scripts")"
 grep -q 'jshim_hand_over' "$tmp/rpm-scripts" || fail "the rpm's %post does not hand over"
+grep -q '^jshim_cds_dump$' "$tmp/rpm-scripts" && grep -q '^	jshim_cds_remove$' "$tmp/rpm-scripts" \
+	|| fail "the rpm's %post does not dump the archive or its %postun does not remove it"
 
 # ---- 3. unpack and look ----
 mkdir "$root"
@@ -104,6 +112,53 @@ for f in usr/bin/jshim usr/sbin/jshimd usr/lib/jshim/jshimd.jar usr/lib/jshim/li
 	[ -e "$root/$f" ] || fail "the .deb has no /$f"
 done
 ls "$root"/usr/lib/jshim/lib/slf4j-api-*.jar >/dev/null || fail "the .deb has no runtime jars"
+[ -s "$root/usr/lib/jshim/jshimd.classlist" ] || fail "the .deb has no jshimd.classlist"
+[ ! -e "$root/usr/lib/jshim/jshimd.jsa" ] || fail "the .deb ships a jshimd.jsa (valid for one java only)"
+
+# ---- class data sharing: what the postinst does, in the unpacked root ----
+"$root/usr/sbin/jshimd" --cds-dump || fail "jshimd --cds-dump exited $?"
+[ -s "$root/usr/lib/jshim/jshimd.jsa" ] && [ -s "$root/usr/lib/jshim/jshimd.jsa.id" ] \
+	|| fail "jshimd --cds-dump made no archive and id in $root/usr/lib/jshim"
+java_real=$(readlink -f "$(command -v java)")
+grep -qxF "$java_real $(stat -L -c '%s %Y %i' "$java_real")" "$root/usr/lib/jshim/jshimd.jsa.id" \
+	|| fail "the archive's id does not name $java_real: $(cat "$root/usr/lib/jshim/jshimd.jsa.id")"
+
+# cds_maps SOCKET_DIR [ENV...]: starts the unpacked jshimd on a private socket, waits until it
+# listens, prints the CDS archives it maps (from /proc/PID/maps), stops it
+cds_maps() {
+	local d=$1 p
+	shift
+	mkdir -m 700 "$d"
+	env "$@" "$root/usr/sbin/jshimd" --socket "$d/s.sock" >"$d/out" 2>&1 &
+	p=$!
+	for _ in $(seq 100); do [ -S "$d/s.sock" ] && break; sleep 0.1; done
+	[ -S "$d/s.sock" ] || { cat "$d/out"; fail "the unpacked jshimd did not listen ($*)"; }
+	awk '$6 ~ /\.jsa$/ {print $6}' "/proc/$p/maps" | sort -u
+	kill -TERM "$p"
+	wait "$p" || true
+}
+maps=$(cds_maps "$tmp/cds1")
+[ "$maps" = "$root/usr/lib/jshim/jshimd.jsa" ] || fail "jshimd does not map its archive (only): $maps"
+# a stale archive (another java, another jar) is never used: the JDK's own archive is
+cp "$root/usr/lib/jshim/jshimd.jsa.id" "$tmp/id.saved"
+sed -i '1s/ [0-9]* / 1 /' "$root/usr/lib/jshim/jshimd.jsa.id"
+maps=$(cds_maps "$tmp/cds2")
+grep -q '/classes\.jsa$' <<<"$maps" && ! grep -qF jshimd.jsa <<<"$maps" \
+	|| fail "with a stale id jshimd maps '$maps', not the JDK's classes.jsa alone"
+cp "$tmp/id.saved" "$root/usr/lib/jshim/jshimd.jsa.id"
+# JSHIMD_CDS=off: never the archive
+maps=$(cds_maps "$tmp/cds3" JSHIMD_CDS=off)
+! grep -qF jshimd.jsa <<<"$maps" || fail "JSHIMD_CDS=off still maps jshimd.jsa"
+# any other JDK on this host: the archive made for the default java is not used, and jshimd runs
+for jdk in /usr/lib/jvm/*/; do
+	jdk=${jdk%/}
+	[ -x "$jdk/bin/java" ] && [ ! -L "$jdk" ] || continue
+	[ "$(readlink -f "$jdk/bin/java")" != "$java_real" ] || continue
+	maps=$(cds_maps "$tmp/cds-${jdk##*/}" "JAVA_HOME=$jdk")
+	! grep -qF jshimd.jsa <<<"$maps" || fail "JAVA_HOME=$jdk maps the archive of $java_real"
+	say "JAVA_HOME=$jdk: jshimd runs without the archive ($maps)"
+done
+say "class data sharing: the dumped archive is used; a stale one, JSHIMD_CDS=off and other JDKs fall back"
 
 out=$("$root/usr/bin/jshim" --version) || fail "jshim --version exited $?"
 grep -qF "$version" <<<"$out" || fail "jshim --version does not print $version: $out"
@@ -165,4 +220,11 @@ done
 [ "$state" = gone ] || [ "$state" = Z ] || fail "jshim monitor $mon still running 5 s after the exit file"
 
 "$runc" --root "$runc_root" delete "$cid" || fail "runc delete"
+# the daemon the launcher started mapped the archive the "postinst" dumped
+for p in /proc/[0-9]*; do
+	tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -- "-jar $root/" || continue
+	grep -qF "$root/usr/lib/jshim/jshimd.jsa" "$p/maps" || fail "the started jshimd ${p#/proc/} does not map the archive"
+	daemon_seen=1
+done
+[ -n "${daemon_seen:-}" ] || fail "no running jshimd of the unpacked root after the container"
 say "1 passed, 0 failed"

@@ -12,6 +12,9 @@ jshim_version='@PROJECT_VERSION@'
 jshim_proto_since='@JSHIM_PROTO_SINCE@'
 jshim_launcher='@CMAKE_INSTALL_FULL_BINDIR@/jshim'
 jshim_socket='/run/jshim/jshimd.sock'
+jshim_jshimd='@JSHIM_INSTALLED_JSHIMD@'
+# jshimd's class-data-sharing archive and its id, made here, not shipped (docs/packaging.md)
+jshim_cds_files='@JSHIM_LIBDIR@/jshimd.jsa @JSHIM_LIBDIR@/jshimd.jsa.id'
 
 jshim_say() {
 	echo "jshim: $*" >&2
@@ -138,4 +141,21 @@ jshim_removed() {
 		return 0
 	fi
 	jshim_stop_daemon "(package removed)" "; no launcher runs"
+}
+
+# jshim_cds_dump: dumps jshimd's class-data-sharing archive for the java it runs now (after
+# an install or upgrade, and when a JDK under /usr/lib/jvm changes: the old archive no longer
+# matches, and jshimd would ignore it). A failure only warns: jshimd then starts without it,
+# slower (docs/packaging.md, "Class data sharing").
+jshim_cds_dump() {
+	if [ -x "$jshim_jshimd" ] && ! "$jshim_jshimd" --cds-dump; then
+		jshim_say "warning: no class data sharing archive for jshimd; it works, but starts slower"
+	fi
+}
+
+# jshim_cds_remove: the archive is not a file of the package: removed with it.
+jshim_cds_remove() {
+	for f in $jshim_cds_files; do
+		rm -f -- "$f" "$f.tmp" "$f.log"
+	done
 }

@@ -79,7 +79,7 @@ public final class Main {
                         }
                         socket = value;
                     } else {
-                        if (!value.matches("error|warn|info|debug|trace")) {
+                        if (!isLevel(value)) {
                             throw new UsageException("unknown log level '" + value
                                     + "' (expected error, warn, info, debug or trace)");
                         }
@@ -107,6 +107,20 @@ public final class Main {
         return new Options(action, Path.of(socket).toAbsolutePath().toString(), level);
     }
 
+    /** error, warn, info, debug or trace (no regex: java.util.regex is not loaded for this). */
+    static boolean isLevel(String s) {
+        switch (s) {
+            case "error":
+            case "warn":
+            case "info":
+            case "debug":
+            case "trace":
+                return true;
+            default:
+                return false;
+        }
+    }
+
     static String version() {
         try (InputStream in = Main.class.getResourceAsStream("/io/jshim/version.properties")) {
             Properties p = new Properties();
@@ -119,14 +133,14 @@ public final class Main {
         }
     }
 
-    /** slf4j-simple reads these when the first logger is created. */
+    /**
+     * slf4j reads these when the first logger is created: the binding named directly (no
+     * ServiceLoader scan of the jars) and its level.
+     */
     static void configureLogging(String level) {
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
-        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
-        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
-        System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
-        System.setProperty("org.slf4j.simpleLogger.showLogName", "false");
+        System.setProperty("slf4j.provider", StderrLog.class.getName());
+        System.setProperty("slf4j.internal.verbosity", "WARN"); // not "Attempting to load provider"
+        System.setProperty(StderrLog.LEVEL_PROPERTY, level);
     }
 
     public static void main(String[] args) {
