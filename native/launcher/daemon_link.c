@@ -269,9 +269,10 @@ static int start_with_systemd(const struct jshim_config *cfg)
 static int spawn_daemon(struct jshim_link *l, const char *dir)
 {
 	const char *prog = l->cfg->jshimd ? l->cfg->jshimd : jshim_default_jshimd();
-	l->daemon_pid = 0;
+	l->daemon_pid = 0; /* systemd starts it: its pid is not known */
 	if (start_with_systemd(l->cfg) == 0)
 		return 0;
+	l->daemon_pid = -1; /* until the intermediate child tells */
 	/* While spawning, stop being a subreaper so the orphaned daemon goes to init. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0) < 0)
 		log_warn("prctl PR_SET_CHILD_SUBREAPER 0: %s", strerror(errno));
@@ -304,12 +305,14 @@ static int spawn_daemon(struct jshim_link *l, const char *dir)
 		exec_daemon(l->cfg, prog, dir);
 	}
 	close(report[1]);
-	int st;
+	int st = 0;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	pid_t d = 0;
-	l->daemon_pid = read(report[0], &d, sizeof d) == sizeof d ? d : 0;
+	l->daemon_pid = read(report[0], &d, sizeof d) == sizeof d && d > 0 ? d : -1;
 	close(report[0]);
+	if (l->daemon_pid < 0)
+		log_error("daemon start: the intermediate child could not fork (wait status %#x)", st);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
 		int e = errno;
 		log_error("prctl PR_SET_CHILD_SUBREAPER 1: %s", strerror(e));
@@ -346,11 +349,14 @@ static int take_start_lock(struct jshim_link *l, const char *dir)
 	return 0;
 }
 
-/* True when the daemon this launcher started has exited (gone, or a zombie nobody reaped). */
-static bool daemon_died(pid_t pid)
+/* True when the daemon this launcher started has exited (gone, or a zombie nobody reaped),
+ * or could not be started (-1). Unknown (0, systemd): false. */
+bool jshim_daemon_died(pid_t pid)
 {
 	char path[64], buf[256];
-	if (pid <= 0)
+	if (pid < 0)
+		return true;
+	if (pid == 0)
 		return false;
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -365,10 +371,6 @@ static bool daemon_died(pid_t pid)
 	return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
 }
 
-/* Daemons one episode may start: the first, and one more if the first died without ever
- * answering (killed while starting). A jshimd that cannot start at all is thus retried twice
- * per JSHIM_DAEMON_TIMEOUT, never in a loop. */
-#define JSHIM_SPAWNS_PER_EPISODE 2
 
 static int schedule_retry(struct jshim_link *l)
 {
@@ -410,7 +412,7 @@ int jshim_link_try(struct jshim_link *l)
 		goto connected;
 	if (r != -EAGAIN)
 		return schedule_retry(l); /* busy, unsafe or not ours: never start a daemon for it */
-	if (l->spawned && l->spawns < JSHIM_SPAWNS_PER_EPISODE && daemon_died(l->daemon_pid)) {
+	if (l->spawned && l->spawns < JSHIM_SPAWNS_PER_EPISODE && jshim_daemon_died(l->daemon_pid)) {
 		log_warn("the daemon started as pid %d exited before it answered; starting another",
 			 (int)l->daemon_pid);
 		l->spawned = false;
@@ -418,6 +420,7 @@ int jshim_link_try(struct jshim_link *l)
 	if (!l->spawned) {
 		l->spawned = true;
 		l->spawns++;
+		l->spawned_at = jshim_now_ms();
 		spawn_daemon(l, dir);
 	}
 	return schedule_retry(l);

@@ -14,7 +14,8 @@ struct jshim_link {
 	int lock_fd;      /* <socket>.start-lock while held, or -1 */
 	bool spawned;     /* this episode started a daemon that may still answer */
 	int spawns;       /* daemons started in this episode */
-	pid_t daemon_pid; /* the last one started, or 0 */
+	pid_t daemon_pid; /* the last one started; 0 = unknown (systemd starts it), -1 = start failed */
+	int64_t spawned_at; /* monotonic ms of the last start */
 	int backoff_ms;   /* next retry delay, 10..250 */
 	int64_t next_try; /* monotonic ms of the next attempt */
 	int64_t deadline; /* end of this episode (lock released then) */
@@ -36,5 +37,31 @@ void jshim_link_close(struct jshim_link *l);
 /* True while a daemon may be on its way: connected but not yet done, or this episode
  * started one (or another launcher holds the start lock) and the episode is not over. */
 bool jshim_link_starting(const struct jshim_link *l);
+
+/* Daemons one episode may start: the first, and one more if the first died without ever
+ * answering (killed while starting). A jshimd that cannot start at all is thus retried twice
+ * per JSHIM_DAEMON_TIMEOUT, never in a loop. */
+#define JSHIM_SPAWNS_PER_EPISODE 2
+/* True when a daemon this launcher started has exited (gone, or a zombie nobody reaped), or
+ * could not be started (pid -1); false for 0 (unknown: systemd starts it). */
+bool jshim_daemon_died(pid_t pid);
+
+/* A daemon this launcher started counts as starting (not "exited at once": /bin/false, no
+ * java, a JVM flag it rejects) once it has lived this long. */
+#define JSHIM_DAEMON_VIABLE_MS 100
+
+/* What the link knows about a daemon coming up, for the first hand-over (handover_step.c). */
+enum jshim_daemon_outlook {
+	JSHIM_DAEMON_UNKNOWN,   /* nobody answers and no start is known (yet), or the peer is not ours */
+	JSHIM_DAEMON_CONNECTED, /* connected to a daemon that was running already */
+	JSHIM_DAEMON_OURS,      /* connected to the daemon this episode started */
+	JSHIM_DAEMON_YOUNG,     /* this episode started one less than JSHIM_DAEMON_VIABLE_MS ago */
+	JSHIM_DAEMON_STARTING,  /* ... and it has lived that long (or systemd starts it) */
+	JSHIM_DAEMON_OTHERS,    /* another launcher holds the start lock: it is starting one */
+	JSHIM_DAEMON_GONE,      /* what this episode started exited at once, and it may start no more */
+};
+/* handover_step.c; reads /proc/<pid>/stat of the daemon it started. */
+enum jshim_daemon_outlook jshim_link_outlook(const struct jshim_link *l, int64_t now);
+const char *jshim_daemon_outlook_name(enum jshim_daemon_outlook o);
 
 #endif

@@ -1,6 +1,7 @@
 /* handover.c: HANDING_OVER -> RUNNING -> EXITED -> done, one poll loop over the signalfd,
  * the daemon link and retry/fallback deadlines. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon_path.h"
 #include "hand_fds.h"
 #include "hello.h"
 #include "log.h"
@@ -37,7 +39,14 @@ static int exit_code(const struct jshim_mon *m)
 
 static void link_lost(struct jshim_mon *m, const char *why)
 {
-	log_warn("daemon connection lost (%s); reconnecting", why);
+	if (m->state != JSHIM_ST_HANDING_OVER && !m->served)
+		/* the pid went out before READY (cold start): the first hand-over failed, and is
+		 * retried as a later loss is; the output waits in the pipes, the exit status here */
+		log_error("the first hand-over failed after the early report of pid %d (%s): retrying as "
+			  "after a loss; the exit file is written by the fallback if no daemon comes",
+			  (int)m->container_pid, why);
+	else
+		log_warn("daemon connection lost (%s); reconnecting", why);
 	jshim_link_lost(&m->link);
 	if (m->reopen_sent)
 		m->reopen_due = true; /* no DONE on that connection: the next daemon reopens too */
@@ -69,6 +78,7 @@ static void send_hello(struct jshim_mon *m)
 		return;
 	}
 	m->hello_sent = true;
+	m->hello_at = jshim_now_ms();
 	m->exited_sent = exited;
 	log_debug("HELLO v2 sent (state %s, flags 0x%x, %u fds, log size max %llu)",
 		  exited ? "EXITED" : "RUNNING", h.flags, h.nfds, (unsigned long long)h.log_size_max);
@@ -104,19 +114,33 @@ static int fail_handover(struct jshim_mon *m, const char *why)
 	return SERVE_DONE + 1;
 }
 
+/* The pid goes out: on READY (warm), or early while a daemon is on its way (cold). A signal
+ * that found the runtime gone during create (inflight) reaches the container now. */
+static void report_pid(struct jshim_mon *m, bool early)
+{
+	jshim_report_created(m);
+	m->reported_at = jshim_now_ms();
+	m->state = m->reaped ? JSHIM_ST_EXITED : JSHIM_ST_RUNNING;
+	if (early)
+		log_info("reported container pid %d before the daemon is READY (daemon %s)", (int)m->container_pid,
+			 jshim_daemon_outlook_name(jshim_link_outlook(&m->link, m->reported_at)));
+	else
+		log_info("daemon READY; reported container pid %d", (int)m->container_pid);
+	if (m->inflight_signal > 0 && !m->reaped && kill(m->container_pid, m->inflight_signal) < 0)
+		log_warn("kill %d (inflight signal %d): %s", (int)m->container_pid, m->inflight_signal,
+			 strerror(errno));
+}
+
 static void on_ready(struct jshim_mon *m)
 {
 	m->ready = true;
-	if (m->state == JSHIM_ST_HANDING_OVER) {
-		jshim_report_created(m);
-		m->state = m->reaped ? JSHIM_ST_EXITED : JSHIM_ST_RUNNING;
-		log_info("daemon READY; reported container pid %d", (int)m->container_pid);
-		if (m->inflight_signal > 0 && !m->reaped && kill(m->container_pid, m->inflight_signal) < 0)
-			log_warn("kill %d (inflight signal %d): %s", (int)m->container_pid,
-				 m->inflight_signal, strerror(errno));
-	} else {
+	if (m->state == JSHIM_ST_HANDING_OVER)
+		report_pid(m, false);
+	else if (!m->served)
+		log_info("daemon READY, %d ms after the early report", (int)(jshim_now_ms() - m->reported_at));
+	else
 		log_info("daemon READY again after reconnecting");
-	}
+	m->served = true;
 	send_exited_if_due(m);
 	jshim_conmon_send_reopen(m);
 }
@@ -295,6 +319,32 @@ static int64_t fallback_due(struct jshim_mon *m, int64_t now)
 	return now;
 }
 
+/* HANDING_OVER: report on READY (on_ready), report early while a daemon is on its way, or
+ * fail the create when no daemon can come (handover_step.c). */
+static int handing_over(struct jshim_mon *m, int64_t now, int64_t *until)
+{
+	struct jshim_ho_view v = { now, m->handover_deadline, m->ready, jshim_link_outlook(&m->link, now),
+				   m->link.fd >= 0 && m->hello_sent ? m->hello_at : 0, m->link.spawned_at };
+	char why[PATH_MAX + 160];
+	switch (jshim_handover_step(&v, until)) {
+	case JSHIM_HO_WAIT:
+	case JSHIM_HO_REPORT: /* READY is handled as it arrives (on_ready) */
+		return 0;
+	case JSHIM_HO_REPORT_EARLY:
+		report_pid(m, true);
+		return 0;
+	case JSHIM_HO_FAIL_GONE:
+		snprintf(why, sizeof why, "the daemon %s exited right after it was started, twice (see jshimd.log "
+			 "next to %s)", m->cfg->jshimd ? m->cfg->jshimd : jshim_default_jshimd(), m->cfg->daemon_socket);
+		return fail_handover(m, why);
+	case JSHIM_HO_FAIL_TIMEOUT:
+		snprintf(why, sizeof why, "no daemon answered at %s within %d s", m->cfg->daemon_socket,
+			 m->cfg->daemon_timeout_ms / 1000);
+		return fail_handover(m, why);
+	}
+	return 0;
+}
+
 static int serve(struct jshim_mon *m);
 
 int jshim_serve(struct jshim_mon *m)
@@ -321,13 +371,12 @@ static int serve(struct jshim_mon *m)
 		if (m->link.fd < 0)
 			wake = min64(wake, m->link.next_try);
 		if (m->state == JSHIM_ST_HANDING_OVER) {
-			if (now >= m->handover_deadline) {
-				char why[256];
-				snprintf(why, sizeof why, "no daemon answered at %s within %d s",
-					 m->cfg->daemon_socket, m->cfg->daemon_timeout_ms / 1000);
-				return fail_handover(m, why) - SERVE_DONE;
-			}
-			wake = min64(wake, m->handover_deadline);
+			int64_t until;
+			int r = handing_over(m, now, &until);
+			if (r >= SERVE_DONE)
+				return r - SERVE_DONE;
+			if (m->state == JSHIM_ST_HANDING_OVER)
+				wake = min64(wake, until);
 		}
 		if (m->timeout_at > 0 && !m->reaped) {
 			if (now >= m->timeout_at)

@@ -34,6 +34,9 @@ struct jshim_mon {
 	bool exit_claim_waiting; /* fallback due, but a READY daemon holds the exit file claim */
 	int64_t timeout_at;     /* monotonic ms of --timeout's SIGKILL, 0 = none */
 	bool hello_sent;        /* on the current connection */
+	int64_t hello_at;       /* monotonic ms it was sent */
+	bool served;            /* a daemon has been READY for this container (once is enough) */
+	int64_t reported_at;    /* monotonic ms of the pid report, 0 = not reported */
 	bool ready;             /* READY seen on the current connection */
 	bool exited_sent;       /* EXITED told on the current connection */
 	int inflight_signal;
@@ -50,6 +53,26 @@ struct jshim_mon {
 	struct jshim_sdnotify notify; /* --sdnotify-socket relay; fd -1 without */
 	bool output_done;       /* the container's output is all in the pipes (tty: the relay's EIO) */
 };
+
+/* The first hand-over (HANDING_OVER, pid not reported yet): what to do next. */
+enum jshim_ho_step {
+	JSHIM_HO_WAIT,         /* poll until *until: READY, or news about the daemon */
+	JSHIM_HO_REPORT,       /* READY: report the pid, RUNNING (the warm path) */
+	JSHIM_HO_REPORT_EARLY, /* a daemon is on its way: report now, RUNNING without READY */
+	JSHIM_HO_FAIL_GONE,    /* the daemon we started exited at once, twice: fail the create */
+	JSHIM_HO_FAIL_TIMEOUT, /* no daemon within the hand-over deadline: fail the create */
+};
+/* A fresh daemon (ours) that is connected gets this long after the HELLO to be READY. */
+#define JSHIM_READY_GRACE_MS 50
+struct jshim_ho_view {
+	int64_t now, deadline;   /* monotonic ms; deadline = create end + JSHIM_DAEMON_TIMEOUT */
+	bool ready;              /* READY on the current connection */
+	enum jshim_daemon_outlook outlook; /* jshim_link_outlook */
+	int64_t hello_at;        /* HELLO sent on the current connection, 0 = none */
+	int64_t spawned_at;      /* our last daemon start */
+};
+/* handover_step.c. *until: when to look again (for JSHIM_HO_WAIT). */
+enum jshim_ho_step jshim_handover_step(const struct jshim_ho_view *v, int64_t *until);
 
 /* Runs create, the report and the hand-over; returns the process exit code. orig_stdio:
  * passthrough's copies of the launcher's original stdio (else NULL), closed (set to -1) once

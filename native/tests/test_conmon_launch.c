@@ -3,12 +3,15 @@
  * manager waits for writes --conmon-pidfile and exits 0, the attach socket, ctl and winsz
  * exist while the runtime runs (and ctl has a reader), the runtime's argv, the -1 record with
  * its stderr (or a launcher message), the exit command, the attach socket unlinked, exit 1;
- * -t: --console-socket and "Runtime did not set up terminal". */
+ * -t: --console-socket and "Runtime did not set up terminal". Issue 12 (cold start): a daemon
+ * that exits at once fails a successful create; one that is starting gets the pid reported
+ * before it is READY, and the exit status still reaches the exit file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +60,22 @@ static bool exists(const char *name)
 	return lstat(path, &st) == 0;
 }
 
-/* Runs jshim as podman would (sync fd 3, start fd 4) with extra args; returns the record. */
-static void run(const char *extra, const char *runtime, char *record, size_t len, int *main_rc)
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The daemon for run(): JSHIMD=<jshimd>, and more environment (NAME=VALUE, or NULL). */
+static const char *jshimd = "/bin/false";
+static const char *more_env[4];
+
+/* Runs jshim as podman would (sync fd 3, start fd 4) with extra args; returns the record, and
+ * in *record_ms the time from the start byte to the record. With keep_sync, the sync socket
+ * is returned (*keep_sync) right after the record instead of waiting for the monitor's end. */
+static void run_ex(const char *extra, const char *runtime, char *record, size_t len, int *main_rc,
+		   int64_t *record_ms, int *keep_sync)
 {
 	int sync[2], start[2];
 	char cmd[2048];
@@ -81,7 +98,11 @@ static void run(const char *extra, const char *runtime, char *record, size_t len
 		char sock[128];
 		snprintf(sock, sizeof sock, "JSHIM_SOCKET=%s/d/s", dir);
 		putenv(sock);
-		putenv("JSHIMD=/bin/false");
+		char daemon[256];
+		snprintf(daemon, sizeof daemon, "JSHIMD=%s", jshimd);
+		putenv(daemon);
+		for (int i = 0; i < 4 && more_env[i] != NULL; i++)
+			putenv((char *)more_env[i]);
 		putenv("_OCI_SYNCPIPE=3");
 		putenv("_OCI_STARTPIPE=4");
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
@@ -93,13 +114,21 @@ static void run(const char *extra, const char *runtime, char *record, size_t len
 	int st;
 	CHECK(waitpid(p, &st, WNOHANG) == 0); /* blocked on the start byte */
 	CHECK(!exists("conmon.pid") && !exists("attach"));
+	int64_t t0 = now_ms();
 	CHECK(write(start[0], "", 1) == 1);
 	CHECK(waitpid(p, &st, 0) == p);
 	*main_rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	struct pollfd pfd = { sync[0], POLLIN, 0 };
-	CHECK(poll(&pfd, 1, 10000) == 1);
+	CHECK(poll(&pfd, 1, 20000) == 1);
 	ssize_t n = recv(sync[0], record, len - 1, 0);
 	record[n > 0 ? n : 0] = '\0';
+	if (record_ms != NULL)
+		*record_ms = now_ms() - t0;
+	if (keep_sync != NULL) {
+		*keep_sync = sync[0];
+		close(start[0]);
+		return;
+	}
 	/* the monitor closes the sync socket, then runs the exit command */
 	char c;
 	CHECK(poll(&pfd, 1, 10000) == 1 && recv(sync[0], &c, 1, 0) == 0);
@@ -107,6 +136,11 @@ static void run(const char *extra, const char *runtime, char *record, size_t len
 		usleep(50 * 1000);
 	close(sync[0]);
 	close(start[0]);
+}
+
+static void run(const char *extra, const char *runtime, char *record, size_t len, int *main_rc)
+{
+	run_ex(extra, runtime, record, len, main_rc, NULL, NULL);
 }
 
 static void test_failed_create(void)
@@ -232,6 +266,94 @@ static void test_exec_attach(void)
 	close(att[0]);
 }
 
+/* A runtime whose create succeeds: the "container" is a sleep re-parented to the monitor. */
+static void put_ok_runtime(void)
+{
+	char rt[512];
+	snprintf(rt, sizeof rt,
+		 "#!/bin/sh\nsleep 30 </dev/null >/dev/null 2>&1 &\necho $! > %s/pidfile.tmp\n"
+		 "mv %s/pidfile.tmp %s/pidfile\nexit 0\n", dir, dir, dir);
+	put("rtok", rt, 0755);
+}
+
+static int pidfile_pid(void)
+{
+	char buf[64];
+	get("pidfile", buf, sizeof buf);
+	return atoi(buf);
+}
+
+static bool file_has(const char *name, const char *text)
+{
+	static char buf[65536];
+	get(name, buf, sizeof buf);
+	return strstr(buf, text) != NULL;
+}
+
+/* Issue 12: a daemon that cannot start at all (it exits at once, twice) still fails a create
+ * whose runtime succeeded, with a message, and soon (not at the 8 s hand-over deadline); the
+ * container is killed and no exit file is written. */
+static void test_daemon_exits_at_once(void)
+{
+	char record[4096], want[256];
+	int rc;
+	int64_t ms;
+	put_ok_runtime();
+	jshimd = "/bin/false";
+	run_ex("", "rtok", record, sizeof record, &rc, &ms, NULL);
+	snprintf(want, sizeof want, "{\"data\": -1, \"message\": \"jshim: the daemon /bin/false exited right after "
+		 "it was started, twice (see jshimd.log next to %s/d/s)\"}\n", dir);
+	CHECK_STR(record, want);
+	CHECK(ms < 3000);
+	if (ms >= 3000)
+		fprintf(stderr, "the failure took %lld ms\n", (long long)ms);
+	int pid = pidfile_pid();
+	CHECK(pid > 0 && kill(pid, 0) < 0 && errno == ESRCH); /* killed and reaped */
+	CHECK(!exists("exits/cid0123456789abc"));
+	CHECK(exists("exitcmd.ran"));
+}
+
+/* Issue 12: a daemon that is starting (alive past the viable window, never READY here): the
+ * pid is reported at once; the container's exit status is kept and, with no daemon, written
+ * by the launcher's fallback, exactly once. */
+static void test_early_report(void)
+{
+	char record[4096], want[160], buf[64];
+	int rc, sync = -1;
+	int64_t ms;
+	put_ok_runtime();
+	put("slowd", "#!/bin/sh\nexec sleep 4\n", 0755);
+	char slow[128];
+	snprintf(slow, sizeof slow, "%s/slowd", dir);
+	jshimd = slow;
+	more_env[0] = "JSHIM_DAEMON_TIMEOUT=1";
+	more_env[1] = "JSHIM_FALLBACK_SECONDS=1";
+	run_ex("", "rtok", record, sizeof record, &rc, &ms, &sync);
+	more_env[0] = more_env[1] = NULL;
+	int pid = pidfile_pid();
+	snprintf(want, sizeof want, "{\"data\": %d}\n", pid);
+	CHECK_STR(record, want);
+	CHECK(ms < 1500); /* the runtime, the viable window: not the daemon's 4 s */
+	if (ms >= 1500)
+		fprintf(stderr, "the early report took %lld ms\n", (long long)ms);
+	char c;
+	struct pollfd pfd = { sync, POLLIN, 0 };
+	CHECK(poll(&pfd, 1, 5000) == 1 && recv(sync, &c, 1, 0) == 0); /* closed after the pid */
+	close(sync);
+	CHECK(pid > 0 && kill(pid, SIGTERM) == 0);
+	for (int i = 0; i < 200 && !exists("exits/cid0123456789abc"); i++)
+		usleep(50 * 1000);
+	get("exits/cid0123456789abc", buf, sizeof buf);
+	CHECK_STR(buf, "143");
+	CHECK(file_has("d/launcher.log", "before the daemon is READY (daemon starting)"));
+	CHECK(file_has("d/launcher.log", "wrote the exit file"));
+	for (int i = 0; i < 100 && !exists("exitcmd.ran"); i++) /* the monitor ends */
+		usleep(50 * 1000);
+	CHECK(exists("exitcmd.ran"));
+	snprintf(want, sizeof want, "%s/exits/cid0123456789abc", dir);
+	unlink(want);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -248,6 +370,8 @@ int main(int argc, char **argv)
 	test_failed_create();
 	test_silent_runtime_and_terminal();
 	test_exec_attach();
+	test_daemon_exits_at_once();
+	test_early_report();
 	snprintf(sub, sizeof sub, "rm -rf '%s'", dir);
 	if (check_failures == 0 && system(sub) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);

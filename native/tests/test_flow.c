@@ -1,5 +1,6 @@
 /* test_flow.c: the runtime argv (create, restore, exec), conmon's exit status, the exit file
- * written through a dir fd in both formats, and the passthrough/stdin pipes. */
+ * written through a dir fd in both formats, the passthrough/stdin pipes, and the first
+ * hand-over's step in each daemon outlook (issue 12). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -235,6 +236,96 @@ static void test_conmon_reports(void)
 	jshim_config_free(&cfg);
 }
 
+/* Issue 12: the first hand-over's step (handover_step.c) in each daemon outlook. */
+static void test_handover_step(void)
+{
+	int64_t until;
+	struct jshim_ho_view v = { .now = 1000, .deadline = 9000, .outlook = JSHIM_DAEMON_CONNECTED,
+				   .hello_at = 999, .spawned_at = 0 };
+	/* a running daemon (warm): wait for READY as before, until the deadline, then fail */
+	CHECK(jshim_handover_step(&v, &until) == JSHIM_HO_WAIT && until == 9000);
+	v.ready = true;
+	CHECK(jshim_handover_step(&v, &until) == JSHIM_HO_REPORT);
+	v.ready = false;
+	v.now = 9000;
+	CHECK(jshim_handover_step(&v, &until) == JSHIM_HO_FAIL_TIMEOUT);
+	/* nobody answers and no start is known: wait (the next attempt starts one) */
+	v.now = 1000;
+	v.outlook = JSHIM_DAEMON_UNKNOWN;
+	v.hello_at = 0;
+	CHECK(jshim_handover_step(&v, &until) == JSHIM_HO_WAIT && until == 9000);
+	/* ours, too young to tell from /bin/false: wait for the end of the viable window */
+	v.outlook = JSHIM_DAEMON_YOUNG;
+	v.spawned_at = 950;
+	CHECK(jshim_handover_step(&v, &until) == JSHIM_HO_WAIT && until == 950 + JSHIM_DAEMON_VIABLE_MS);
+	v.deadline = 1010; /* never past the deadline */
+	CHECK(jshim_handover_step(&v, &until) == JSHIM_HO_WAIT && until == 1010);
+	v.deadline = 9000;
+	/* ours and alive past the window, or another launcher starting one: report now */
+	v.outlook = JSHIM_DAEMON_STARTING;
+	CHECK(jshim_handover_step(&v, &until) == JSHIM_HO_REPORT_EARLY);
+	v.outlook = JSHIM_DAEMON_OTHERS;
+	CHECK(jshim_handover_step(&v, &until) == JSHIM_HO_REPORT_EARLY);
+	/* ours, connected: a short wait for READY after the HELLO, then report anyway */
+	v.outlook = JSHIM_DAEMON_OURS;
+	v.hello_at = 990;
+	CHECK(jshim_handover_step(&v, &until) == JSHIM_HO_WAIT && until == 990 + JSHIM_READY_GRACE_MS);
+	v.now = 990 + JSHIM_READY_GRACE_MS;
+	CHECK(jshim_handover_step(&v, &until) == JSHIM_HO_REPORT_EARLY);
+	v.ready = true;
+	CHECK(jshim_handover_step(&v, &until) == JSHIM_HO_REPORT);
+	v.ready = false;
+	/* ours exited at once and no start is left: fail now, whatever the deadline */
+	v.outlook = JSHIM_DAEMON_GONE;
+	CHECK(jshim_handover_step(&v, &until) == JSHIM_HO_FAIL_GONE);
+}
+
+/* The outlook the link gives: started by us (young, starting, gone), others, connected. */
+static void test_link_outlook(void)
+{
+	struct jshim_config cfg;
+	struct jshim_link l;
+	jshim_config_init(&cfg);
+	cfg.daemon_socket = "/nonexistent/s";
+	jshim_link_init(&l, &cfg);
+	CHECK(jshim_link_outlook(&l, 0) == JSHIM_DAEMON_UNKNOWN);
+	l.lock_busy = true;
+	CHECK(jshim_link_outlook(&l, 0) == JSHIM_DAEMON_OTHERS);
+	l.lock_busy = false;
+	pid_t child = fork(); /* a live "daemon" */
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	CHECK(child > 0);
+	l.spawned = true;
+	l.spawns = 1;
+	l.daemon_pid = child;
+	l.spawned_at = 1000;
+	CHECK(jshim_link_outlook(&l, 1000 + JSHIM_DAEMON_VIABLE_MS - 1) == JSHIM_DAEMON_YOUNG);
+	CHECK(jshim_link_outlook(&l, 1000 + JSHIM_DAEMON_VIABLE_MS) == JSHIM_DAEMON_STARTING);
+	kill(child, SIGKILL);
+	int st;
+	CHECK(waitpid(child, &st, 0) == child);
+	/* dead: started again at the next attempt while the episode may, else gone */
+	CHECK(jshim_link_outlook(&l, 1000) == JSHIM_DAEMON_UNKNOWN);
+	l.spawns = JSHIM_SPAWNS_PER_EPISODE;
+	CHECK(jshim_link_outlook(&l, 1000) == JSHIM_DAEMON_GONE);
+	l.daemon_pid = -1; /* the start itself failed */
+	CHECK(jshim_link_outlook(&l, 1000) == JSHIM_DAEMON_GONE);
+	l.daemon_pid = 0; /* systemd starts it: unknown pid, taken as starting */
+	CHECK(jshim_link_outlook(&l, 1000 + JSHIM_DAEMON_VIABLE_MS) == JSHIM_DAEMON_STARTING);
+	int sp[2];
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
+	l.fd = sp[0];
+	CHECK(jshim_link_outlook(&l, 0) == JSHIM_DAEMON_OURS);
+	l.spawned = false;
+	CHECK(jshim_link_outlook(&l, 0) == JSHIM_DAEMON_CONNECTED);
+	jshim_link_close(&l);
+	close(sp[1]);
+	jshim_config_free(&cfg);
+}
+
 int main(void)
 {
 	test_argv();
@@ -242,5 +333,7 @@ int main(void)
 	test_exit_file_at();
 	test_passthrough_pipes();
 	test_conmon_reports();
+	test_handover_step();
+	test_link_outlook();
 	return check_result("test_flow");
 }

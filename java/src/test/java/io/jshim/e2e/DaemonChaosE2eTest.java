@@ -71,6 +71,8 @@ class DaemonChaosE2eTest extends E2eBase {
             assertTrue(r.report().isSuccess(), () -> "create " + c.id + ": " + r);
             assertTrue(Procs.alive((int) r.report().pid), "container of " + c.id + " alive");
         }
+        // the pids may be reported while the daemon still starts (issue 12): wait for it first
+        RestartSupport.awaitDaemon(fx, List.of(), 20_000);
         Wait.sleep(500); // a daemon started by a slow loser would show up meanwhile
         List<Integer> jvms = RestartSupport.daemonJvms(fx);
         long starts = starts();
