@@ -168,13 +168,38 @@ final class Host {
         return ticks;
     }
 
+    /** rm -rf in-process (no symlinks followed; a process per container adds up at N = 1000), else rm. */
     static void deleteTree(Path p) {
-        if (p == null || !Files.exists(p)) return;
-        run("rm", "-rf", "--one-file-system", p.toString());
+        if (p == null || !Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (java.util.stream.Stream<Path> w = Files.walk(p)) {
+            for (Path q : (Iterable<Path>) w.sorted(java.util.Comparator.reverseOrder())::iterator) Files.delete(q);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            run("rm", "-rf", "--one-file-system", p.toString());
+        }
     }
 
     static String oneLine(Path p) {
         String s = read(p);
         return s == null ? "" : s.strip().split("\n")[0];
+    }
+
+    /** Our own cgroup in every hierarchy (runc puts a container without cgroupsPath below it) and each root. */
+    static List<Path> cgroupDirs() {
+        List<Path> out = new ArrayList<>();
+        String self = Host.read(Path.of("/proc/self/cgroup"));
+        if (self == null) return out;
+        for (String line : self.split("\n")) {
+            String[] f = line.split(":", 3);
+            if (f.length < 3) continue;
+            Path root;
+            if (f[1].isEmpty()) root = Files.exists(Path.of("/sys/fs/cgroup/unified")) ? Path.of("/sys/fs/cgroup/unified")
+                                                                                   : Path.of("/sys/fs/cgroup");
+            else root = Path.of("/sys/fs/cgroup", f[1].startsWith("name=") ? f[1].substring(5) : f[1].split(",")[0]);
+            if (!Files.isDirectory(root)) continue;
+            out.add(root);
+            Path own = root.resolve(f[2].replaceFirst("^/", ""));
+            if (!own.equals(root) && Files.isDirectory(own)) out.add(own);
+        }
+        return out;
     }
 }

@@ -1,3 +1,4 @@
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -96,9 +97,11 @@ final class Phases {
 
     /**
      * Removes many containers fast: SIGKILL every container's init at once (its pid namespace
-     * goes with it) and wait for the shims to reap them and exit, so that each `runc delete -f`
-     * then finds a stopped container (a running one costs runc a 100 ms poll, and its cgroups
-     * may still hold the unreaped init when runc removes them), 8 at a time.
+     * goes with it), wait for the shims to reap them and exit, then remove what runc would (the
+     * cgroup dirs, empty now, and the state dir under our private root) without starting runc
+     * 1000 times; a container whose shim did not exit within 30 s gets `runc delete -f` and the
+     * shim a SIGKILL (Shim.remove). `runc delete -f` on a created container also costs a 100 ms
+     * poll, and could remove its cgroups before the shim reaped the init (dirs left behind).
      */
     void removeMany(List<Shim.Created> cs) {
         for (Shim.Created cr : cs) {
@@ -108,12 +111,19 @@ final class Phases {
                 || pp.pid() == cr.shimPid()).orElse(false)).ifPresent(ProcessHandle::destroyForcibly);
         }
         long end = System.nanoTime() + 30_000_000_000L;
-        for (Shim.Created cr : cs)
-            if (cr.shimPid() > 0) Host.waitGone(cr.shimPid(), Math.max(0, (end - System.nanoTime()) / 1_000_000));
+        List<Path> cgroups = Host.cgroupDirs();
         ExecutorService ex = Executors.newFixedThreadPool(CREATORS);
         try {
             List<Future<?>> fs = new ArrayList<>();
-            for (Shim.Created cr : cs) fs.add(ex.submit(() -> removeNoting(cr)));
+            for (Shim.Created cr : cs) {
+                boolean gone = cr.ok() && cr.shimPid() > 0
+                    && Host.waitGone(cr.shimPid(), Math.max(0, (end - System.nanoTime()) / 1_000_000));
+                // a dead container whose shim has exited needs no runc; anything else gets runc delete -f
+                fs.add(ex.submit(gone ? () -> {
+                    String p = s.forget(cr, cgroups);
+                    if (p != null) r.note("cleanup of " + cr.kind() + " " + cr.id() + ": " + p);
+                } : () -> removeNoting(cr)));
+            }
             for (Future<?> f : fs) f.get();
         } catch (Exception e) {
             throw new IllegalStateException("removing containers", e);

@@ -145,7 +145,7 @@ final class ScalePhase {
         Set<String> ids = new HashSet<>();
         for (Shim.Created cr : cs) ids.add(cr.id());
         int cg = 0, kept = 0;
-        for (Path dir : cgroupDirs()) {
+        for (Path dir : Host.cgroupDirs()) {
             String[] names = dir.toFile().list();
             if (names == null) continue;
             for (String n : names) {
@@ -171,29 +171,12 @@ final class ScalePhase {
         return String.format(java.util.Locale.ROOT, fmt, a);
     }
 
-    /** Our own cgroup in every hierarchy (runc puts a container without cgroupsPath below it) and each root. */
-    private static List<Path> cgroupDirs() {
-        List<Path> out = new ArrayList<>();
-        String self = Host.read(Path.of("/proc/self/cgroup"));
-        if (self == null) return out;
-        for (String line : self.split("\n")) {
-            String[] f = line.split(":", 3);
-            if (f.length < 3) continue;
-            Path root;
-            if (f[1].isEmpty()) root = Files.exists(Path.of("/sys/fs/cgroup/unified")) ? Path.of("/sys/fs/cgroup/unified")
-                                                                                   : Path.of("/sys/fs/cgroup");
-            else root = Path.of("/sys/fs/cgroup", f[1].startsWith("name=") ? f[1].substring(5) : f[1].split(",")[0]);
-            if (!Files.isDirectory(root)) continue;
-            out.add(root);
-            Path own = root.resolve(f[2].replaceFirst("^/", ""));
-            if (!own.equals(root) && Files.isDirectory(own)) out.add(own);
-        }
-        return out;
-    }
-
-    private static int mounts() {
+    /** Mounts on the host under our work dir or the rootfs (not others' mounts, which come and go). */
+    private int mounts() {
         String m = Host.read(Path.of("/proc/self/mountinfo"));
-        return m == null ? -1 : m.split("\n").length;
+        if (m == null) return -1;
+        return (int) Arrays.stream(m.split("\n"))
+            .filter(l -> l.contains(c.work.toString()) || l.contains(c.rootfs.toString())).count();
     }
 
     /** The limits that decide whether N containers fit, as a note under the table. */

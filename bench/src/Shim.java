@@ -152,6 +152,27 @@ final class Shim {
     }
 
     /**
+     * Deletes a container whose init is dead and whose shim has exited without runc (whose
+     * root is private to this run): its cgroup dirs (empty now) and its state dir, then its
+     * files; what runc delete would do, without starting runc once per container.
+     * Returns a problem description or null.
+     */
+    String forget(Created cr, List<Path> cgroupParents) {
+        String problem = null;
+        for (Path parent : cgroupParents) {
+            Path d = parent.resolve(cr.id());
+            try {
+                Files.deleteIfExists(d); // rmdir
+            } catch (IOException e) {
+                problem = "rmdir " + d + ": " + e.getMessage();
+            }
+        }
+        Host.deleteTree(c.runcRoot.resolve(cr.id()));
+        String files = removeFiles(cr);
+        return problem != null ? problem : files;
+    }
+
+    /**
      * Kills and deletes the container, waits for its shim to exit (SIGKILL after 10 s) and
      * removes its files. Returns a problem description or null.
      */
@@ -165,15 +186,20 @@ final class Shim {
             Host.waitGone(cr.shimPid(), 2_000);
             problem = cr.kind() + " pid " + cr.shimPid() + " did not exit within 10 s of the container; killed";
         }
+        String files = removeFiles(cr);
+        return problem != null ? problem : files;
+    }
+
+    private String removeFiles(Created cr) {
         Host.deleteTree(cr.bundle());
         try {
             if (cr.exitFile() != null) Files.deleteIfExists(cr.exitFile());
             if (cr.logFile() != null) Files.deleteIfExists(cr.logFile());
             Files.deleteIfExists(c.work.resolve("a").resolve(cr.id()));
         } catch (IOException e) {
-            problem = "cleanup: " + e.getMessage();
+            return "cleanup: " + e.getMessage();
         }
-        return problem;
+        return null;
     }
 
     // ---- the daemon ----

@@ -84,9 +84,11 @@ final class Table {
             (latency per create as in Create), a fresh jshimd per run; 5 s to settle, then an idle window in which \
             each monitor's CPU is the sum of /proc/PID/task/*/schedstat (ns, exact for these single-threaded \
             processes) and jshimd's the utime+stime of /proc/PID/stat (all threads, also those that end in the \
-            window); then PSS as in Memory, jshimd's VmRSS and VmHWM; teardown is `runc delete -f` and the wait for \
-            each shim, 8 at a time; left behind = `runc list` under the private root, cgroups named after the \
-            containers (below our own cgroup and each hierarchy's root) and mountinfo lines added.
+            window); then PSS as in Memory, jshimd's VmRSS and VmHWM; teardown is a SIGKILL to every container's init, \
+            the wait for the shims to exit, then what `runc delete` does (rmdir of the cgroups, the state dir) \
+            in-process, `runc delete -f` only where a shim did not exit within 30 s; left behind = `runc list` under the private root, cgroups named after the \
+            containers (below our own cgroup and each hierarchy's root; removed by the bench then) and host mounts \
+            under the work dir or the rootfs added.
             """);
         if (!r.notes().isEmpty()) {
             t.append("\nProblems seen during this run:\n\n");
