@@ -47,16 +47,22 @@ bool jshim_link_starting(const struct jshim_link *l);
 bool jshim_daemon_died(pid_t pid);
 
 /* A daemon this launcher started counts as starting (not "exited at once": /bin/false, no
- * java, a JVM flag it rejects) once it has lived this long. */
+ * java, a JVM flag it rejects) once it has lived JSHIM_DAEMON_VIABLE_MS and used
+ * JSHIM_DAEMON_VIABLE_CPU_MS of CPU (a JVM does in its first tens of ms; on a loaded host the
+ * wall time alone may only mean it has not run yet), or lived JSHIM_DAEMON_PATIENT_MS (a
+ * wrapper that sleeps before it execs jshimd). Looked at every JSHIM_DAEMON_LOOK_MS. */
 #define JSHIM_DAEMON_VIABLE_MS 100
+#define JSHIM_DAEMON_VIABLE_CPU_MS 20
+#define JSHIM_DAEMON_PATIENT_MS 1000
+#define JSHIM_DAEMON_LOOK_MS 10
 
 /* What the link knows about a daemon coming up, for the first hand-over (handover_step.c). */
 enum jshim_daemon_outlook {
 	JSHIM_DAEMON_UNKNOWN,   /* nobody answers and no start is known (yet), or the peer is not ours */
 	JSHIM_DAEMON_CONNECTED, /* connected to a daemon that was running already */
 	JSHIM_DAEMON_OURS,      /* connected to the daemon this episode started */
-	JSHIM_DAEMON_YOUNG,     /* this episode started one less than JSHIM_DAEMON_VIABLE_MS ago */
-	JSHIM_DAEMON_STARTING,  /* ... and it has lived that long (or systemd starts it) */
+	JSHIM_DAEMON_YOUNG,     /* this episode started one that lives but is not viable yet */
+	JSHIM_DAEMON_STARTING,  /* ... that is viable (or systemd starts it: no pid to watch) */
 	JSHIM_DAEMON_OTHERS,    /* another launcher holds the start lock: it is starting one */
 	JSHIM_DAEMON_GONE,      /* what this episode started exited at once, and it may start no more */
 };

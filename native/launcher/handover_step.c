@@ -2,9 +2,14 @@
  * start). A pure function of what the launcher knows, so the unit tests can walk it. */
 #include "monitor.h"
 
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 enum jshim_ho_step jshim_handover_step(const struct jshim_ho_view *v, int64_t *until)
 {
@@ -26,7 +31,7 @@ enum jshim_ho_step jshim_handover_step(const struct jshim_ho_view *v, int64_t *u
 			*until = min64(v->deadline, v->hello_at + JSHIM_READY_GRACE_MS);
 		return JSHIM_HO_WAIT;
 	case JSHIM_DAEMON_YOUNG: /* ours, too young to tell from one that exits at once */
-		*until = min64(v->deadline, v->spawned_at + JSHIM_DAEMON_VIABLE_MS);
+		*until = min64(v->deadline, max64(v->now + JSHIM_DAEMON_LOOK_MS, v->spawned_at + JSHIM_DAEMON_VIABLE_MS));
 		return JSHIM_HO_WAIT;
 	default:
 		/* CONNECTED: a running daemon, READY in a few ms (as before: wait for it, so a
@@ -36,6 +41,27 @@ enum jshim_ho_step jshim_handover_step(const struct jshim_ho_view *v, int64_t *u
 	}
 }
 
+/* utime + stime of all its threads, in ms (tick resolution); 0 when unreadable. */
+static long daemon_cpu_ms(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')'); /* then: state ppid ... field 14 utime, 15 stime */
+	unsigned long ut = 0, st = 0;
+	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	return hz > 0 ? (long)((ut + st) * 1000 / (unsigned long)hz) : 0;
+}
+
 enum jshim_daemon_outlook jshim_link_outlook(const struct jshim_link *l, int64_t now)
 {
 	if (l->fd >= 0)
@@ -43,7 +69,14 @@ enum jshim_daemon_outlook jshim_link_outlook(const struct jshim_link *l, int64_t
 	if (l->spawned) {
 		if (jshim_daemon_died(l->daemon_pid)) /* started again at the next attempt, if it may */
 			return l->spawns < JSHIM_SPAWNS_PER_EPISODE ? JSHIM_DAEMON_UNKNOWN : JSHIM_DAEMON_GONE;
-		return now - l->spawned_at < JSHIM_DAEMON_VIABLE_MS ? JSHIM_DAEMON_YOUNG : JSHIM_DAEMON_STARTING;
+		if (now - l->spawned_at < JSHIM_DAEMON_VIABLE_MS)
+			return JSHIM_DAEMON_YOUNG;
+		/* alive that long may only mean not scheduled yet (a loaded host): it must also
+		 * have run a little, or have lived much longer (a wrapper that sleeps first) */
+		if (l->daemon_pid > 0 && now - l->spawned_at < JSHIM_DAEMON_PATIENT_MS &&
+		    daemon_cpu_ms(l->daemon_pid) < JSHIM_DAEMON_VIABLE_CPU_MS)
+			return JSHIM_DAEMON_YOUNG;
+		return JSHIM_DAEMON_STARTING;
 	}
 	return l->lock_busy ? JSHIM_DAEMON_OTHERS : JSHIM_DAEMON_UNKNOWN;
 }

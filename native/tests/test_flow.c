@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -261,6 +263,9 @@ static void test_handover_step(void)
 	v.deadline = 1010; /* never past the deadline */
 	CHECK(jshim_handover_step(&v, &until) == JSHIM_HO_WAIT && until == 1010);
 	v.deadline = 9000;
+	v.now = 1200; /* past the window, not run enough yet: look again soon */
+	CHECK(jshim_handover_step(&v, &until) == JSHIM_HO_WAIT && until == 1200 + JSHIM_DAEMON_LOOK_MS);
+	v.now = 1000;
 	/* ours and alive past the window, or another launcher starting one: report now */
 	v.outlook = JSHIM_DAEMON_STARTING;
 	CHECK(jshim_handover_step(&v, &until) == JSHIM_HO_REPORT_EARLY);
@@ -292,7 +297,7 @@ static void test_link_outlook(void)
 	l.lock_busy = true;
 	CHECK(jshim_link_outlook(&l, 0) == JSHIM_DAEMON_OTHERS);
 	l.lock_busy = false;
-	pid_t child = fork(); /* a live "daemon" */
+	pid_t child = fork(); /* a live "daemon" that has not run (sleeps) */
 	if (child == 0) {
 		pause();
 		_exit(0);
@@ -303,9 +308,34 @@ static void test_link_outlook(void)
 	l.daemon_pid = child;
 	l.spawned_at = 1000;
 	CHECK(jshim_link_outlook(&l, 1000 + JSHIM_DAEMON_VIABLE_MS - 1) == JSHIM_DAEMON_YOUNG);
-	CHECK(jshim_link_outlook(&l, 1000 + JSHIM_DAEMON_VIABLE_MS) == JSHIM_DAEMON_STARTING);
+	CHECK(jshim_link_outlook(&l, 1000 + JSHIM_DAEMON_VIABLE_MS) == JSHIM_DAEMON_YOUNG); /* no CPU yet */
+	CHECK(jshim_link_outlook(&l, 1000 + JSHIM_DAEMON_PATIENT_MS) == JSHIM_DAEMON_STARTING);
 	kill(child, SIGKILL);
 	int st;
+	CHECK(waitpid(child, &st, 0) == child);
+	child = fork(); /* one that runs, as a JVM does */
+	if (child == 0)
+		for (;;)
+			;
+	CHECK(child > 0);
+	l.daemon_pid = child;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)child);
+	bool ran = false;
+	for (int i = 0; i < 500 && !ran; i++) { /* until it has 2 ticks past the threshold */
+		usleep(10000);
+		FILE *f = fopen(path, "r");
+		unsigned long ut = 0, stt = 0;
+		if (f != NULL && fscanf(f, "%*d (%*[^)]) %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+					&stt) == 2)
+			ran = (ut + stt) * 1000 / (unsigned long)sysconf(_SC_CLK_TCK) >= JSHIM_DAEMON_VIABLE_CPU_MS + 20;
+		if (f != NULL)
+			fclose(f);
+	}
+	CHECK(ran);
+	CHECK(jshim_link_outlook(&l, 1000 + JSHIM_DAEMON_VIABLE_MS - 1) == JSHIM_DAEMON_YOUNG);
+	CHECK(jshim_link_outlook(&l, 1000 + JSHIM_DAEMON_VIABLE_MS) == JSHIM_DAEMON_STARTING);
+	kill(child, SIGKILL);
 	CHECK(waitpid(child, &st, 0) == child);
 	/* dead: started again at the next attempt while the episode may, else gone */
 	CHECK(jshim_link_outlook(&l, 1000) == JSHIM_DAEMON_UNKNOWN);
