@@ -17,6 +17,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "report.h"
+#include "setup_memory.h"
 #include "tty.h"
 #include "util.h"
 
@@ -143,6 +144,20 @@ static void on_ready(struct jshim_mon *m)
 	m->served = true;
 	send_exited_if_due(m);
 	jshim_conmon_send_reopen(m);
+}
+
+/* Once the daemon has the container: the set-up's stack and free heap go back to the kernel
+ * for the launcher's long sleep (setup_memory.c). */
+static void release_setup_memory(struct jshim_mon *m)
+{
+	if (m->memory_released || !m->served)
+		return;
+	m->memory_released = true;
+	long r = jshim_setup_memory_release();
+	if (r < 0)
+		log_debug("set-up memory not given back: %s", strerror((int)-r));
+	else
+		log_debug("set-up memory given back (%ld bytes of stack)", r);
 }
 
 static int on_message(struct jshim_mon *m, const struct jshim_dmsg *msg)
@@ -415,6 +430,7 @@ static int serve(struct jshim_mon *m)
 			int r = read_link(m);
 			if (r >= SERVE_DONE)
 				return r - SERVE_DONE;
+			release_setup_memory(m);
 		}
 	}
 }

@@ -258,11 +258,57 @@ static int finish(struct jshim_mon *m, int code)
 	return code;
 }
 
+/* Set-up, create and its report, in a frame of its own: its buffers (paths, messages) are
+ * popped before the serve loop, so jshim_setup_memory_release can give their pages back.
+ * Returns -1 to go on serving, else the exit code. */
+static __attribute__((noinline)) int monitor_setup(struct jshim_mon *m, int *orig_stdio)
+{
+	const struct jshim_config *cfg = m->cfg;
+	sigset_t oldmask;
+	char dir[PATH_MAX], why[PATH_MAX + 128];
+	if (jshim_dirname(cfg->daemon_socket, dir, sizeof dir) < 0)
+		snprintf(dir, sizeof dir, "/tmp");
+	jshim_log_init(cfg->log_level, cfg->container_id, dir);
+	log_debug("monitor started for bundle %s", cfg->bundle);
+	int fail_code = conmon(m) ? 1 : 0; /* shimmy exits 0 after a reported failure */
+
+	int r = setup_process(m, &oldmask);
+	if (r == 0)
+		r = jshim_memfds_create(&m->fds);
+	if (r < 0) {
+		snprintf(why, sizeof why, "launcher set-up failed: %s", strerror(-r));
+		jshim_report_launcher_failure(m, why);
+		return 1;
+	}
+	if (jshim_sockdir_check(cfg->daemon_socket, why, sizeof why) < 0) { /* before anything is created */
+		log_error("%s", why);
+		jshim_report_launcher_failure(m, why);
+		return 1;
+	}
+	if (conmon(m) && conmon_prepare(m, why, sizeof why) < 0) {
+		jshim_report_launcher_failure(m, why);
+		return 1;
+	}
+	/* Connect (starting jshimd if needed) now, so the JVM start overlaps runtime create. A
+	 * connection made now is not kept: the daemon closes one that sends no HELLO in time, and
+	 * HELLO waits for the create; the serve loop connects again. */
+	jshim_link_init(&m->link, cfg);
+	if (jshim_link_try(&m->link) == 0)
+		jshim_close(&m->link.fd);
+
+	r = create(m, &oldmask, orig_stdio);
+	if (r == 0)
+		r = after_create(m);
+	if (r != 0)
+		return r > 0 ? fail_code : 1;
+	m->state = JSHIM_ST_HANDING_OVER;
+	m->handover_deadline = jshim_now_ms() + cfg->daemon_timeout_ms;
+	return -1;
+}
+
 int jshim_monitor_run(const struct jshim_config *cfg, int *orig_stdio)
 {
 	struct jshim_mon m;
-	sigset_t oldmask;
-	char dir[PATH_MAX], why[PATH_MAX + 128];
 	memset(&m, 0, sizeof m);
 	m.cfg = cfg;
 	m.sfd = -1;
@@ -271,43 +317,8 @@ int jshim_monitor_run(const struct jshim_config *cfg, int *orig_stdio)
 	m.notify.fd = -1;
 	m.state = JSHIM_ST_CREATING;
 	jshim_container_fds_init(&m.fds);
-	if (jshim_dirname(cfg->daemon_socket, dir, sizeof dir) < 0)
-		snprintf(dir, sizeof dir, "/tmp");
-	jshim_log_init(cfg->log_level, cfg->container_id, dir);
-	log_debug("monitor started for bundle %s", cfg->bundle);
-	int fail_code = conmon(&m) ? 1 : 0; /* shimmy exits 0 after a reported failure */
-
-	int r = setup_process(&m, &oldmask);
-	if (r == 0)
-		r = jshim_memfds_create(&m.fds);
-	if (r < 0) {
-		snprintf(why, sizeof why, "launcher set-up failed: %s", strerror(-r));
-		jshim_report_launcher_failure(&m, why);
-		return finish(&m, 1);
-	}
-	if (jshim_sockdir_check(cfg->daemon_socket, why, sizeof why) < 0) { /* before anything is created */
-		log_error("%s", why);
-		jshim_report_launcher_failure(&m, why);
-		return finish(&m, 1);
-	}
-	if (conmon(&m) && conmon_prepare(&m, why, sizeof why) < 0) {
-		jshim_report_launcher_failure(&m, why);
-		return finish(&m, 1);
-	}
-	/* Connect (starting jshimd if needed) now, so the JVM start overlaps runtime create. A
-	 * connection made now is not kept: the daemon closes one that sends no HELLO in time, and
-	 * HELLO waits for the create; the serve loop connects again. */
-	jshim_link_init(&m.link, cfg);
-	if (jshim_link_try(&m.link) == 0)
-		jshim_close(&m.link.fd);
-
-	r = create(&m, &oldmask, orig_stdio);
-	if (r == 0)
-		r = after_create(&m);
-	if (r != 0)
-		return finish(&m, r > 0 ? fail_code : 1);
-	m.state = JSHIM_ST_HANDING_OVER;
-	m.handover_deadline = jshim_now_ms() + cfg->daemon_timeout_ms;
-	r = jshim_serve(&m);
+	int r = monitor_setup(&m, orig_stdio);
+	if (r < 0)
+		r = jshim_serve(&m);
 	return finish(&m, r);
 }

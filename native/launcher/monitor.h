@@ -37,6 +37,7 @@ struct jshim_mon {
 	int64_t hello_at;       /* monotonic ms it was sent */
 	bool served;            /* a daemon has been READY for this container (once is enough) */
 	int64_t reported_at;    /* monotonic ms of the pid report, 0 = not reported */
+	bool memory_released;   /* jshim_setup_memory_release done (after the first READY) */
 	bool ready;             /* READY seen on the current connection */
 	bool exited_sent;       /* EXITED told on the current connection */
 	int inflight_signal;

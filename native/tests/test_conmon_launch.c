@@ -283,6 +283,19 @@ static int pidfile_pid(void)
 	return atoi(buf);
 }
 
+/* Waits (up to 10 s) for the monitor of the last run (its --conmon-pidfile) to be gone: it
+ * runs the exit command and waits for it before it exits. */
+static void wait_monitor_gone(void)
+{
+	char buf[64];
+	get("conmon.pid", buf, sizeof buf);
+	int mon = atoi(buf);
+	CHECK(mon > 0);
+	for (int i = 0; i < 200 && mon > 0 && kill(mon, 0) == 0; i++)
+		usleep(50 * 1000);
+	CHECK(mon > 0 && kill(mon, 0) < 0);
+}
+
 static bool file_has(const char *name, const char *text)
 {
 	static char buf[65536];
@@ -310,6 +323,7 @@ static void test_daemon_exits_at_once(void)
 	int pid = pidfile_pid();
 	CHECK(pid > 0 && kill(pid, 0) < 0 && errno == ESRCH); /* killed and reaped */
 	CHECK(!exists("exits/cid0123456789abc"));
+	wait_monitor_gone();
 	CHECK(exists("exitcmd.ran"));
 }
 
@@ -347,8 +361,7 @@ static void test_early_report(void)
 	CHECK_STR(buf, "143");
 	CHECK(file_has("d/launcher.log", "before the daemon is READY (daemon starting)"));
 	CHECK(file_has("d/launcher.log", "wrote the exit file"));
-	for (int i = 0; i < 100 && !exists("exitcmd.ran"); i++) /* the monitor ends */
-		usleep(50 * 1000);
+	wait_monitor_gone();
 	CHECK(exists("exitcmd.ran"));
 	snprintf(want, sizeof want, "%s/exits/cid0123456789abc", dir);
 	unlink(want);
