@@ -182,12 +182,23 @@ final class Shim {
         if (d.code() != 0 && !d.text().contains("does not exist") && !d.text().contains("not exist"))
             problem = "runc delete: " + d.text();
         if (cr.shimPid() > 0 && !Host.waitGone(cr.shimPid(), 10_000)) {
-            Host.kill(cr.shimPid(), "KILL");
+            killShim(cr);
             Host.waitGone(cr.shimPid(), 2_000);
             problem = cr.kind() + " pid " + cr.shimPid() + " did not exit within 10 s of the container; killed";
         }
         String files = removeFiles(cr);
         return problem != null ? problem : files;
+    }
+
+    /**
+     * SIGKILL to the shim, sent directly (no kill(1) process) and only while the pid is still a
+     * process named like the shim (jshim or conmon), not whatever reused the pid.
+     */
+    private static void killShim(Created cr) {
+        String comm = Host.oneLine(Path.of("/proc/" + cr.shimPid() + "/comm"));
+        String want = cr.kind() == Kind.CONMON ? "conmon" : "jshim";
+        if (cr.shimPid() > 1 && cr.shimPid() != ProcessHandle.current().pid() && comm.equals(want))
+            ProcessHandle.of(cr.shimPid()).ifPresent(ProcessHandle::destroyForcibly);
     }
 
     private String removeFiles(Created cr) {
