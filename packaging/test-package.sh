@@ -120,7 +120,7 @@ ls "$root"/usr/lib/jshim/lib/slf4j-api-*.jar >/dev/null || fail "the .deb has no
 [ -s "$root/usr/lib/jshim/jshimd.jsa" ] && [ -s "$root/usr/lib/jshim/jshimd.jsa.id" ] \
 	|| fail "jshimd --cds-dump made no archive and id in $root/usr/lib/jshim"
 java_real=$(readlink -f "$(command -v java)")
-grep -qxF "$java_real $(stat -L -c '%s %Y %i' "$java_real")" "$root/usr/lib/jshim/jshimd.jsa.id" \
+grep -qF "$java_real $(stat -L -c '%s %Y %i' "$java_real"); " "$root/usr/lib/jshim/jshimd.jsa.id" \
 	|| fail "the archive's id does not name $java_real: $(cat "$root/usr/lib/jshim/jshimd.jsa.id")"
 
 # cds_maps SOCKET_DIR [ENV...]: starts the unpacked jshimd on a private socket, waits until it
@@ -141,7 +141,7 @@ maps=$(cds_maps "$tmp/cds1")
 [ "$maps" = "$root/usr/lib/jshim/jshimd.jsa" ] || fail "jshimd does not map its archive (only): $maps"
 # a stale archive (another java, another jar) is never used: the JDK's own archive is
 cp "$root/usr/lib/jshim/jshimd.jsa.id" "$tmp/id.saved"
-sed -i '1s/ [0-9]* / 1 /' "$root/usr/lib/jshim/jshimd.jsa.id"
+sed -i 's/^\([^ ]*\) [0-9]* /\1 1 /' "$root/usr/lib/jshim/jshimd.jsa.id"
 maps=$(cds_maps "$tmp/cds2")
 grep -q '/classes\.jsa$' <<<"$maps" && ! grep -qF jshimd.jsa <<<"$maps" \
 	|| fail "with a stale id jshimd maps '$maps', not the JDK's classes.jsa alone"
