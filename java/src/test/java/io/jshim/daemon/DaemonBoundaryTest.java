@@ -172,7 +172,8 @@ class DaemonBoundaryTest {
             long per = (direct.getMemoryUsed() - before) / n;
             System.out.println("DaemonBoundaryTest: direct memory per container " + per + " bytes; per slow attach"
                     + " client at most " + AttachClient.MAX_BACKLOG_CAPACITY + "; total now " + direct.getMemoryUsed());
-            assertTrue(per < 128 * 1024, "direct memory per container: " + per);
+            // no eager stdin queue (StdinWriter): a container that gets no input holds no buffer
+            assertTrue(per < 8 * 1024, "direct memory per container: " + per);
         } finally {
             for (FakeLauncher l : ls) {
                 l.close();
