@@ -75,8 +75,8 @@ final class LogBuffer {
         size = at + prefixLen + len + 1;
     }
 
-    /** Appends one attach frame for later: {@code [stream][len, 4 bytes BE][chunk[0..len)]}. */
-    void putFrame(int stream, byte[] chunk, int len) {
+    /** Appends one attach frame for later: {@code [stream][len, 4 bytes BE][chunk[off..off+len)]}. */
+    void putFrame(int stream, byte[] chunk, int off, int len) {
         ensure(5 + len);
         byte[] b = buf;
         int at = size;
@@ -85,7 +85,7 @@ final class LogBuffer {
         b[at + 2] = (byte) (len >>> 16);
         b[at + 3] = (byte) (len >>> 8);
         b[at + 4] = (byte) len;
-        System.arraycopy(chunk, 0, b, at + 5, len);
+        System.arraycopy(chunk, off, b, at + 5, len);
         size = at + 5 + len;
     }
 

@@ -24,8 +24,13 @@ final class OutputPump implements EventLoop.Handler {
      */
     static final long BUDGET = 1 << 20;
     static final long PUNCH_EVERY = 1 << 20;
-    /** Flush formatted records to the log once this many bytes are pending. */
-    private static final int FLUSH_AT = 256 * 1024;
+    /**
+     * Flush formatted records to the log once this many bytes are pending: a chunk's records
+     * (about 48 KiB for a chunk of 80-byte lines) then rarely take a flush past one bounce
+     * buffer ({@link IoScratch#BOUNCE}), so most flushes are one write(2) instead of a full one
+     * and a short one.
+     */
+    static final int FLUSH_AT = IoScratch.BOUNCE - 64 * 1024;
     private static final long SPLICE_MAX = 1 << 20;
     /** What a drain takes from the pipe beyond the spool backlog (pipes hold at most 1 MiB by default). */
     static final long DRAIN_EXTRA = 16L << 20;
@@ -123,6 +128,11 @@ final class OutputPump implements EventLoop.Handler {
         Container.Journald journald = container.journald();
         long sizeMax = container.logSizeMax();
         int maxChunk = Math.min(Scratch.CHUNK, container.maxChunk());
+        // whole chunks per pread, so the chunks are the same as with one pread per chunk
+        int blockMax = IoScratch.BLOCK / maxChunk * maxChunk;
+        byte[] block = null;
+        long blockStart = 0; // spool offset of block[0]; the block is this call's (per thread)
+        int blockLen = 0;
         long processed = 0;
         while (processed < budget && !failed && !container.released()) {
             if (done >= position) {
@@ -131,31 +141,38 @@ final class OutputPump implements EventLoop.Handler {
                 }
                 continue;
             }
-            int piece = (int) Math.min(maxChunk, position - done);
-            int n = Native.preadArray(spoolFd, s.chunk, 0, piece, done);
-            if (n == -Native.EINTR) {
-                continue;
+            if (done < blockStart || done >= blockStart + blockLen) {
+                int want = (int) Math.min(blockMax, position - done);
+                block = s.block(want);
+                int n = Native.preadArray(spoolFd, block, 0, want, done);
+                if (n == -Native.EINTR) {
+                    continue;
+                }
+                if (n <= 0) {
+                    Daemon.LOG.error("{}: pread spool at {}: {}", name(), done,
+                            n == 0 ? "unexpected end of file" : Native.strerror(-n));
+                    failed = true;
+                    break;
+                }
+                blockStart = done;
+                blockLen = n;
             }
-            if (n <= 0) {
-                Daemon.LOG.error("{}: pread spool at {}: {}", name(), done,
-                        n == 0 ? "unexpected end of file" : Native.strerror(-n));
-                failed = true;
-                break;
-            }
+            int at = (int) (done - blockStart);
+            int n = Math.min(maxChunk, blockLen - at);
             if (log != null) {
                 Instant now = Instant.now();
                 if (sizeMax > 0) {
-                    logLines(s, log, n, sizeMax, now);
+                    logLines(s, log, block, at, n, sizeMax, now);
                 } else {
-                    container.logFormat().format(s.chunk, 0, n, stream, now.getEpochSecond(), now.getNano(),
+                    container.logFormat().format(block, at, n, stream, now.getEpochSecond(), now.getNano(),
                             s.logRecords);
                 }
             }
             if (frames != null) {
-                frames.putFrame(stream, s.chunk, n);
+                frames.putFrame(stream, block, at, n);
             }
             if (journald != null) {
-                journald.write(stream, s.chunk, 0, n);
+                journald.write(stream, block, at, n);
             }
             done += n;
             processed += n;
@@ -179,33 +196,34 @@ final class OutputPump implements EventLoop.Handler {
 
     /**
      * --log-size-max (conmon's semantics, per record). Records of earlier chunks are written
-     * first. If the chunk s.chunk[0..n) does not fit whole, it is formatted again one line at a
+     * first. If the chunk src[at..at+n) does not fit whole, it is formatted again one line at a
      * time (both formats split at every newline and carry nothing over, so the records are the
      * same), and before a line's records would take the bytes written since the last (re)open
      * past the limit, the log is replaced. The replacement commits log size 0 with this
      * stream's offset at the start of that line: the earlier lines went to the discarded file,
      * the line itself is not counted yet, and nothing formatted is pending.
      */
-    private void logLines(IoScratch s, LogFile log, int n, long sizeMax, Instant now) {
+    private void logLines(IoScratch s, LogFile log, byte[] src, int at, int n, long sizeMax, Instant now) {
         if (s.logRecords.size() > 0) {
             log.write(s.logRecords); // records of earlier chunks, counted in done
             container.commit();
         }
-        container.logFormat().format(s.chunk, 0, n, stream, now.getEpochSecond(), now.getNano(), s.logRecords);
+        container.logFormat().format(src, at, n, stream, now.getEpochSecond(), now.getNano(), s.logRecords);
         if (log.sinceOpen() + s.logRecords.size() <= sizeMax) {
             return; // the common case: the whole chunk fits, its records stay pending
         }
         s.logRecords.clear(); // only this chunk's records: done again, line by line
-        for (int off = 0; off < n; ) {
-            int nl = ShimmyLogFormat.indexOfNewline(s.chunk, off, n);
-            int end = nl < n ? nl + 1 : n;
-            container.logFormat().format(s.chunk, off, end - off, stream, now.getEpochSecond(), now.getNano(),
+        int end = at + n;
+        for (int off = at; off < end; ) {
+            int nl = ShimmyLogFormat.indexOfNewline(src, off, end);
+            int lineEnd = nl < end ? nl + 1 : end;
+            container.logFormat().format(src, off, lineEnd - off, stream, now.getEpochSecond(), now.getNano(),
                     s.logRecords);
             if (log.sinceOpen() > 0 && log.sinceOpen() + s.logRecords.size() > sizeMax) {
-                container.replaceLog(stream, done + off);
+                container.replaceLog(stream, done + (off - at));
             }
             log.write(s.logRecords);
-            off = end;
+            off = lineEnd;
         }
     }
 
