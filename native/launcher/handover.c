@@ -374,7 +374,7 @@ static int serve(struct jshim_mon *m)
 	reap(m); /* a container that died during phase 1 (conmon leaves it a zombie until now) */
 	for (;;) {
 		int64_t now = jshim_now_ms();
-		int64_t wake = now + 60000;
+		int64_t wake = INT64_MAX; /* nothing due: sleep until an fd wakes us (1000 idle launchers, 0 wake-ups) */
 		if (!m->output_done && jshim_tty_output_done(m, now, &wake)) {
 			m->output_done = true;
 			send_exited_if_due(m);
@@ -414,7 +414,7 @@ static int serve(struct jshim_mon *m)
 							   { m->link.fd, POLLIN, 0 },
 							   { m->notify.fd, POLLIN, 0 } };
 		jshim_tty_poll(m, pfd + 4);
-		int timeout = wake > now ? (int)(wake - now) : 0;
+		int timeout = wake == INT64_MAX ? -1 : wake > now ? (int)min64(wake - now, INT_MAX) : 0;
 		if (poll(pfd, 4 + JSHIM_TTY_NPOLL, timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			return 1;
