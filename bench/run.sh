@@ -2,7 +2,7 @@
 # bench/run.sh: jshim against conmon on the same runc. See bench/README.md.
 #
 #   sudo bench/run.sh [--quick] [--runs N] [--phases create,memory,log,scale]
-#                     [--scale-count N] [--scale-idle SECS]
+#                     [--scale-count N] [--scale-idle SECS] [--memory-ns 1,10,100,200]
 #
 # Environment: BUILD (default build/, the CMake build tree), ROOTFS (default
 # $BUILD/test-rootfs, made by tests/make-rootfs.sh), RUNC, CONMON, JSHIM, JSHIMD.
@@ -24,6 +24,11 @@ while [ $# -gt 0 ]; do
 	--phases) [ $# -ge 2 ] || die "--phases needs a list"; args="$args --phases $2"; shift ;;
 	--scale-count | --scale-idle)
 		case ${2:-} in '' | *[!0-9]*) die "$1 needs a number" ;; esac
+		args="$args $1 $2"
+		shift
+		;;
+	--memory-ns)
+		case ${2:-} in '' | *[!0-9,]* | ,* | *, | *,,*) die "$1 needs a list of numbers such as 1,10,100" ;; esac
 		args="$args $1 $2"
 		shift
 		;;

@@ -51,7 +51,8 @@ public final class Bench {
         c.runs = Integer.parseInt(a.getOrDefault("runs", c.quick ? "2" : "5"));
         c.createRuns = 4 * c.runs; // one create sample is cheap and this host is noisy
         c.payloadBytes = c.quick ? 32L << 20 : 256L << 20;
-        c.memoryNs = c.quick ? new int[] {1, 10} : new int[] {1, 10, 50, 200};
+        c.memoryNs = java.util.Arrays.stream(a.getOrDefault("memory-ns", c.quick ? "1,10" : "1,10,100,200").split(","))
+            .mapToInt(Integer::parseInt).toArray();
         c.scaleCount = Integer.parseInt(a.getOrDefault("scale-count", c.quick ? "24" : "200"));
         c.scaleIdleS = Integer.parseInt(a.getOrDefault("scale-idle", c.quick ? "5" : "30"));
         c.clkTck = Double.parseDouble(a.getOrDefault("clk-tck", "100"));
