@@ -49,6 +49,9 @@ class CrioCreateE2eTest extends CrioE2eBase {
                     "the monitor's fd " + fd + " (checklist: /dev/null on 0-2)");
         }
         assertFalse(Files.exists(c.log) && !c.logText().isEmpty(), "no output before runc start");
+        // the "partial" P record needs a daemon that reads during the container's 0.2 s sleep; the
+        // first create of the class may report its pid while jshimd still starts
+        assertTrue(w.awaitDaemonListening(10_000), "jshimd listening");
         c.start();
         assertTrue(Wait.until(10_000, () -> c.logText().contains("err1") && c.logText().contains(" end")),
                 () -> "log: " + Json.quote(c.logText()));

@@ -151,6 +151,26 @@ final class CrioWorld implements AutoCloseable {
         return Procs.owning(tmp);
     }
 
+    /**
+     * jshim mode: waits until this world's jshimd accepts connections (a cold create reports the
+     * pid while the daemon it started is still starting; the output waits in the pipe until
+     * then). Against conmon there is no daemon: returns at once.
+     */
+    boolean awaitDaemonListening(long timeoutMs) {
+        if (validation) {
+            return true;
+        }
+        return Wait.until(timeoutMs, () -> {
+            int fd = io.jshim.nativeio.Native.unixConnect(jshimdSocket.toString(),
+                    io.jshim.nativeio.Native.SOCK_SEQPACKET);
+            if (fd < 0) {
+                return false;
+            }
+            io.jshim.nativeio.Native.close(fd);
+            return true;
+        });
+    }
+
     /** jshimd processes of this world: holders of the socket's lock file. */
     List<Integer> daemons() {
         return Procs.holding(jshimdSocket + ".lock");

@@ -224,6 +224,7 @@ class DaemonChaosE2eTest extends E2eBase {
         Shim.Result r = RestartSupport.run(fx.shim(c), java.util.Map.of("JSHIMD", limited.toString()));
         assertTrue(r.report().isSuccess(), r::toString);
         int daemon = RestartSupport.awaitDaemon(fx, List.of(), 10_000);
+        RestartSupport.awaitServing(fx, c.id, 10_000); // the flood must not race the launcher's HELLO
         List<Integer> raw = new ArrayList<>();
         try {
             for (int i = 0; i < 80; i++) {

@@ -54,6 +54,23 @@ final class RestartSupport {
         return found[0];
     }
 
+    /**
+     * Waits until the daemon's log says it serves container {@code id}: a cold create reports
+     * its pid while the daemon it started is still starting, and the launcher connects once
+     * the daemon listens, so neither the lock nor the socket says the hand-over is done.
+     */
+    static void awaitServing(E2eFixture fx, String id, long timeoutMs) {
+        java.nio.file.Path log = fx.tmp.resolve("jshimd.log");
+        boolean ok = Wait.until(timeoutMs, () -> {
+            try {
+                return Files.exists(log) && Files.readString(log).contains(id + ": serving");
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        assertTrue(ok, () -> "jshimd does not serve " + id + " within " + timeoutMs + " ms");
+    }
+
     /** SIGKILLs every jshimd JVM of the fixture and waits until they are gone. */
     static List<Integer> killDaemons(E2eFixture fx) {
         List<Integer> pids = daemonJvms(fx);
