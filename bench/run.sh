@@ -3,6 +3,7 @@
 #
 #   sudo bench/run.sh [--quick] [--runs N] [--phases create,memory,log,scale]
 #                     [--scale-count N] [--scale-idle SECS] [--memory-ns 1,10,100,200]
+#                     [--log-warmups N]
 #
 # Environment: BUILD (default build/, the CMake build tree), ROOTFS (default
 # $BUILD/test-rootfs, made by tests/make-rootfs.sh), RUNC, CONMON, JSHIM, JSHIMD.
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
 	--quick) args="$args --quick" ;;
 	--runs) [ $# -ge 2 ] || die "--runs needs a number"; args="$args --runs $2"; shift ;;
 	--phases) [ $# -ge 2 ] || die "--phases needs a list"; args="$args --phases $2"; shift ;;
-	--scale-count | --scale-idle)
+	--scale-count | --scale-idle | --log-warmups)
 		case ${2:-} in '' | *[!0-9]*) die "$1 needs a number" ;; esac
 		args="$args $1 $2"
 		shift

@@ -44,8 +44,9 @@ final class LogPhase {
 
     void run() throws IOException {
         makePayloads(c);
-        // run 0 warms up page cache, runc and jshimd's JIT; its samples are dropped
-        for (int run = 0; run <= c.runs; run++)
+        // runs 1 - logWarmups .. 0 warm up the page cache, runc and jshimd's JIT; their samples
+        // are dropped (C2 compiles the pump some 10 s into a fresh daemon's first stream)
+        for (int run = 1 - c.logWarmups; run <= c.runs; run++)
             for (String payload : List.of("lines", "oneline"))
                 for (String v : List.of("pipe", "conmon", "jshim", "jshim-k8s")) {
                     if (!ph.usable("log", v)) continue;
@@ -62,7 +63,7 @@ final class LogPhase {
     private void record(String v, String payload, int run, double seconds) {
         double mib = c.payloadBytes / 1048576.0;
         add(v, payload, run, "mib_s", mib / seconds);
-        System.err.printf("bench: log run %d (0 = warm-up) %s %s: %.1f MiB/s%n", run, payload, v, mib / seconds);
+        System.err.printf("bench: log run %d (<= 0: warm-up) %s %s: %.1f MiB/s%n", run, payload, v, mib / seconds);
     }
 
     private void pipe(int run, String payload) {

@@ -80,8 +80,8 @@ final class Table {
             (conmon's `-P` pid, jshim's `--shimmy-pidfile` pid) and of the jshimd java process, 1 s after the last \
             create (a fresh jshimd for every N). Log: the container runs busybox `cat` of a payload file \
             bind-mounted read-only at /run (busybox `yes | head -c` makes only ~140 MiB/s here, slower than the \
-            shims); the limit is `busybox cat payload | busybox cat > file` on the host; one discarded warm-up \
-            round first. Log CPU: utime+stime of the monitor read from /proc/PID/stat while \
+            shims); the limit is `busybox cat payload | busybox cat > file` on the host; discarded warm-up \
+            rounds first (`--log-warmups`, 1 by default). Log CPU: utime+stime of the monitor read from /proc/PID/stat while \
             it is a zombie (the benchmark runs under a subreaper that logs it before reaping, so nothing is lost at \
             exit and the container's CPU, a child, is not included), plus jshimd's utime+stime (all threads) \
             before `runc start` and after the exit file. Scale: N containers created by 8 concurrent creators \
