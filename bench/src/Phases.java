@@ -153,14 +153,8 @@ final class Phases {
                     long bad = failures(cs);
                     outcome("memory", v, bad == 0, bad + " of " + n + " creates failed, e.g. " + firstError(cs));
                     Host.sleep(1000); // let the shims and the daemon settle
-                    long sum = 0, ok = 0;
-                    for (Shim.Created cr : cs) {
-                        long pss = cr.ok() ? Host.pssKb(cr.shimPid()) : -1;
-                        if (pss >= 0) {
-                            sum += pss;
-                            ok++;
-                        }
-                    }
+                    long[] m = monitorPss(cs);
+                    long sum = m[0], ok = m[1];
                     String p = "N=" + n;
                     r.add("memory", v, p, run, "failures", bad);
                     if (ok > 0) r.add("memory", v, p, run, "per_container_kb", (double) sum / ok);
@@ -179,4 +173,17 @@ final class Phases {
             }
         }
     }
+    /** {sum of the monitors' PSS in KiB, how many were measured} over the created containers. */
+    static long[] monitorPss(List<Shim.Created> cs) {
+        long sum = 0, ok = 0;
+        for (Shim.Created cr : cs) {
+            long pss = cr.ok() ? Host.pssKb(cr.shimPid()) : -1;
+            if (pss >= 0) {
+                sum += pss;
+                ok++;
+            }
+        }
+        return new long[] {sum, ok};
+    }
+
 }

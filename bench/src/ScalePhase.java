@@ -107,14 +107,8 @@ final class ScalePhase {
     }
 
     private void memory(List<Shim.Created> cs, Shim.Kind kind, String v, String p, int run) {
-        long sum = 0, ok = 0;
-        for (Shim.Created cr : cs) {
-            long pss = cr.ok() ? Host.pssKb(cr.shimPid()) : -1;
-            if (pss >= 0) {
-                sum += pss;
-                ok++;
-            }
-        }
+        long[] m = Phases.monitorPss(cs);
+        long sum = m[0], ok = m[1];
         if (ok > 0) r.add("scale", v, p, run, "per_container_kb", (double) sum / ok);
         long total = sum;
         if (kind == Shim.Kind.JSHIM) {

@@ -353,22 +353,16 @@ static int take_start_lock(struct jshim_link *l, const char *dir)
  * or could not be started (-1). Unknown (0, systemd): false. */
 bool jshim_daemon_died(pid_t pid)
 {
-	char path[64], buf[256];
 	if (pid < 0)
 		return true;
 	if (pid == 0)
 		return false;
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	const char *paren = strrchr(buf, ')'); /* ") S ...": the state follows the command name */
-	return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+	char state = '?';
+	long cpu_ms;
+	int r = jshim_proc_stat(pid, &state, &cpu_ms);
+	if (r < 0)
+		return r == -ENOENT;
+	return state == 'Z' || state == 'X';
 }
 
 

@@ -1,12 +1,9 @@
 /* handover_step.c: when the first hand-over reports the container's pid (issue 12, cold
  * start). A pure function of what the launcher knows, so the unit tests can walk it. */
 #include "monitor.h"
+#include "util.h"
 
-#include <fcntl.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
@@ -44,22 +41,9 @@ enum jshim_ho_step jshim_handover_step(const struct jshim_ho_view *v, int64_t *u
 /* utime + stime of all its threads, in ms (tick resolution); 0 when unreadable. */
 static long daemon_cpu_ms(pid_t pid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	const char *p = strrchr(buf, ')'); /* then: state ppid ... field 14 utime, 15 stime */
-	unsigned long ut = 0, st = 0;
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-		return 0;
-	long hz = sysconf(_SC_CLK_TCK);
-	return hz > 0 ? (long)((ut + st) * 1000 / (unsigned long)hz) : 0;
+	char state;
+	long cpu_ms;
+	return jshim_proc_stat(pid, &state, &cpu_ms) == 0 ? cpu_ms : 0;
 }
 
 enum jshim_daemon_outlook jshim_link_outlook(const struct jshim_link *l, int64_t now)

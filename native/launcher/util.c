@@ -135,3 +135,25 @@ int jshim_parse_int(const char *s, int *out)
 	*out = (int)v;
 	return 0;
 }
+
+int jshim_proc_stat(pid_t pid, char *state, long *cpu_ms)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	int e = errno;
+	close(fd);
+	if (n < 0)
+		return -e;
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')'); /* then: state ppid ... field 14 utime, 15 stime */
+	unsigned long ut = 0, st = 0;
+	if (p == NULL || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", state, &ut, &st) != 3)
+		return -EPROTO;
+	long hz = sysconf(_SC_CLK_TCK);
+	*cpu_ms = hz > 0 ? (long)((ut + st) * 1000 / (unsigned long)hz) : 0;
+	return 0;
+}

@@ -25,5 +25,8 @@ int jshim_ensure_dir(const char *dir, mode_t mode);
 int jshim_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /* Strict decimal, no sign, no whitespace, fits int. 0 or -EINVAL. */
 int jshim_parse_int(const char *s, int *out);
+/* /proc/<pid>/stat: the state letter and utime + stime of all threads in ms (tick
+ * resolution); 0, or -errno when it cannot be read (-ENOENT: no such process). */
+int jshim_proc_stat(pid_t pid, char *state, long *cpu_ms);
 
 #endif

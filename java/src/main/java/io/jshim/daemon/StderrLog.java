@@ -105,29 +105,33 @@ public final class StderrLog implements SLF4JServiceProvider {
             this.name = "jshimd";
         }
 
+        private boolean on(Level level) {
+            return threshold <= level.toInt();
+        }
+
         @Override
         public boolean isTraceEnabled() {
-            return threshold <= Level.TRACE.toInt();
+            return on(Level.TRACE);
         }
 
         @Override
         public boolean isDebugEnabled() {
-            return threshold <= Level.DEBUG.toInt();
+            return on(Level.DEBUG);
         }
 
         @Override
         public boolean isInfoEnabled() {
-            return threshold <= Level.INFO.toInt();
+            return on(Level.INFO);
         }
 
         @Override
         public boolean isWarnEnabled() {
-            return threshold <= Level.WARN.toInt();
+            return on(Level.WARN);
         }
 
         @Override
         public boolean isErrorEnabled() {
-            return threshold <= Level.ERROR.toInt();
+            return on(Level.ERROR);
         }
 
         @Override
