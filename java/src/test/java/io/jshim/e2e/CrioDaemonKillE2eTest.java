@@ -36,6 +36,7 @@ class CrioDaemonKillE2eTest extends CrioE2eBase {
             createOk(c);
             cs.add(c);
         }
+        assertTrue(w.awaitDaemonListening(10_000), "jshimd listening");
         List<Integer> first = w.daemons();
         assertEquals(1, first.size(), () -> "jshimd processes of this world: " + first);
         for (CrioContainer c : cs) {
