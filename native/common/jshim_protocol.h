@@ -175,6 +175,8 @@ struct jshim_msg_header {
 #define JSHIM_HELLO_ATTACH (1u << 3)     /* v2: an attach listener fd */
 #define JSHIM_HELLO_LOG_JOURNALD (1u << 4) /* v2: a journald socket fd */
 #define JSHIM_HELLO_ATTACH_CLIENTS (1u << 5) /* v2: kept attach clients: tokens + fds */
+#define JSHIM_HELLO_NO_SYNC_LOG (1u << 6) /* v2: conmon's --no-sync-log: no fsync of the log
+					     at exit or replacement; set only with the option */
 
 /* jshim_hello.state */
 #define JSHIM_STATE_RUNNING 0 /* created or running: the container init is alive */

@@ -164,6 +164,16 @@ JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_fsync(JNIEnv *env JSHIM_UNU
 	return r < 0 ? jshim_neg_errno() : 0;
 }
 
+JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_startWriteback(JNIEnv *env JSHIM_UNUSED,
+								     jclass cls JSHIM_UNUSED, jint fd,
+								     jlong offset, jlong len)
+{
+	if (offset < 0 || len <= 0)
+		return -EINVAL;
+	int r = JSHIM_RETRY(sync_file_range(fd, (off_t)offset, (off_t)len, SYNC_FILE_RANGE_WRITE));
+	return r < 0 ? jshim_neg_errno() : 0;
+}
+
 JNIEXPORT jint JNICALL Java_io_jshim_nativeio_Native_pipe(JNIEnv *env, jclass cls JSHIM_UNUSED,
 							   jintArray fds)
 {

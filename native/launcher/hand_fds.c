@@ -23,6 +23,8 @@ unsigned jshim_hello2_fill(const struct jshim_config *cfg, const struct jshim_co
 	if (f->fd[JSHIM_CFD_LOG_DIR] >= 0) {
 		h->flags |= JSHIM_HELLO_LOG_FILE;
 		fds[n++] = f->fd[JSHIM_CFD_LOG_DIR];
+		if (cfg->no_sync_log)
+			h->flags |= JSHIM_HELLO_NO_SYNC_LOG;
 	}
 	if (f->fd[JSHIM_CFD_ATTACH] >= 0) {
 		h->flags |= JSHIM_HELLO_ATTACH;

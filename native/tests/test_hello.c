@@ -98,6 +98,11 @@ static void test_fill(void)
 	CHECK(h.flags == (JSHIM_HELLO_STDIN | JSHIM_HELLO_STDIN_ONCE | JSHIM_HELLO_LOG_FILE |
 			  JSHIM_HELLO_ATTACH | JSHIM_HELLO_LOG_JOURNALD));
 	CHECK(fds[5] == 20 && fds[6] == 23 && fds[7] == 21 && fds[8] == 22 && fds[9] == 24);
+	/* --no-sync-log: a flag with the log, no fd */
+	cfg.no_sync_log = true;
+	CHECK(jshim_hello2_fill(&cfg, &f, &h, fds, strs) == 10);
+	CHECK(h.flags == (JSHIM_HELLO_STDIN | JSHIM_HELLO_STDIN_ONCE | JSHIM_HELLO_LOG_FILE |
+			  JSHIM_HELLO_ATTACH | JSHIM_HELLO_LOG_JOURNALD | JSHIM_HELLO_NO_SYNC_LOG));
 	CHECK(h.attach_format == JSHIM_ATTACH_CONMON && h.log_size_max == 1000);
 	CHECK(h.log_global_size_max == 16777216);
 	CHECK_STR(strs[1], "nm");

@@ -33,6 +33,13 @@ final class LogFile {
      * of blocking forever; the flag is cleared right after, so writes block as on any file.
      */
     private static final int OPEN_FLAGS = FLAGS | Native.O_NONBLOCK;
+    /**
+     * Writeback of the log's pages is started (not waited for) every this many bytes written,
+     * so the fsync before the exit file (and before a replacement) finds at most this much
+     * not yet on its way to the disk: without it, a container that wrote 400 MiB waited
+     * 230-400 ms for that fsync here, longer than the output itself took.
+     */
+    static final long WRITEBACK_EVERY = 4 << 20;
 
     private final String path;
     private final int dirFd; // v2: the container's log dir fd (not owned); -1 for v1
@@ -42,11 +49,15 @@ final class LogFile {
     private int fd = -1;
     private long size;
     private long sinceOpen;
+    /** Writeback was started for [0, writebackFrom) (page aligned, at most size). */
+    private long writebackFrom;
     /** --log-global-size-max: no record is written once {@link #total} reached it; 0 = no cap. */
     private long totalMax;
     /** Bytes written over the container's life, replacements included (a resumed daemon: the committed size). */
     private long total;
     private boolean broken;
+    /** false: --no-sync-log, {@link #sync} does nothing. */
+    private boolean syncs = true;
 
     private LogFile(String path, int dirFd, byte[] name, int mode) {
         this.path = path;
@@ -96,6 +107,7 @@ final class LogFile {
         if (!journal.hasFlag(Protocol.JOURNAL_LOG_OPENED)) {
             try {
                 log.size = Errno.check(Native.fstatSize(log.fd), "fstat", what);
+                log.writebackFrom = log.size & ~4095L;
             } catch (NativeIoException e) {
                 log.close();
                 throw e;
@@ -132,6 +144,7 @@ final class LogFile {
             }
             size = actual;
             total = actual;
+            writebackFrom = actual & ~4095L;
         } catch (NativeIoException e) {
             close();
             throw e;
@@ -157,6 +170,11 @@ final class LogFile {
      */
     void totalMax(long max) {
         totalMax = max;
+    }
+
+    /** Whether {@link #sync} fsyncs (conmon's --no-sync-log: not at exit, not at replacement). */
+    void syncs(boolean on) {
+        syncs = on;
     }
 
     long total() {
@@ -211,11 +229,29 @@ final class LogFile {
         }
         records.clear();
         records.shrinkIfEmpty(1 << 20);
+        if (size - writebackFrom >= WRITEBACK_EVERY) {
+            startWriteback();
+        }
     }
 
-    /** fsync(2); a failure is logged (the exit file still follows). */
+    /**
+     * Starts writeback of the whole pages written since the last call. It may block while the
+     * device's queue is full, like a write: it runs on the container's lane, never the loop.
+     */
+    private void startWriteback() {
+        long to = size & ~4095L;
+        if (to > writebackFrom && fd >= 0) {
+            int r = Native.startWriteback(fd, writebackFrom, to - writebackFrom);
+            if (r < 0 && !broken) {
+                Daemon.LOG.debug("log {}: sync_file_range: {}", path, Native.strerror(-r));
+            }
+        }
+        writebackFrom = to;
+    }
+
+    /** fsync(2) unless --no-sync-log; a failure is logged (the exit file still follows). */
     void sync() {
-        if (fd >= 0) {
+        if (fd >= 0 && syncs) {
             int r = Native.fsync(fd);
             if (r < 0) {
                 Daemon.LOG.warn("fsync log {}: {}", path, Native.strerror(-r));
@@ -276,6 +312,7 @@ final class LogFile {
         }
         size = 0;
         sinceOpen = 0;
+        writebackFrom = 0;
         Daemon.LOG.info("log {}: replaced by an empty file", path);
     }
 

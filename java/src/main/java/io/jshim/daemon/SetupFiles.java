@@ -71,6 +71,7 @@ final class SetupFiles {
             try {
                 log = LogFile.openAt(fds[hello.logDirFd()], hello.logName(), what, mode, journal);
                 log.totalMax(hello.logGlobalSizeMax());
+                log.syncs(!hello.hasFlag(Protocol.HELLO_NO_SYNC_LOG));
             } catch (NativeIoException e) {
                 throw new ServeException(e.errno(), "open " + what + ": " + Native.strerror(e.errno()));
             }

@@ -128,6 +128,11 @@ public final class Native {
     /** st_mode of the path (lstat), or -errno. */
     public static native int lstatMode(String path);
     public static native int fsync(int fd);
+    /**
+     * sync_file_range(SYNC_FILE_RANGE_WRITE): starts writeback of the dirty pages of
+     * [offset, offset + len) without waiting for it; -EINVAL for an empty range.
+     */
+    public static native int startWriteback(int fd, long offset, long len);
 
     // --- paths ---
     /** open(2) with O_CLOEXEC added; flags are the O_* constants above. */

@@ -11,7 +11,7 @@ final class HelloV2 {
 
     private static final int KNOWN_FLAGS = Protocol.HELLO_STDIN | Protocol.HELLO_STDIN_ONCE
             | Protocol.HELLO_LOG_FILE | Protocol.HELLO_ATTACH | Protocol.HELLO_LOG_JOURNALD
-            | Protocol.HELLO_ATTACH_CLIENTS;
+            | Protocol.HELLO_ATTACH_CLIENTS | Protocol.HELLO_NO_SYNC_LOG;
     private static final String[] STRINGS = {"container id", "name", "log name", "exit name", "log tag"};
 
     static Hello decode(ByteBuffer buf, int pos, int len, int nfds) throws ProtocolException {
@@ -51,6 +51,9 @@ final class HelloV2 {
         }
         if (exitFormat != Protocol.EXIT_SHIMMY_JSON && exitFormat != Protocol.EXIT_CONMON_CODE) {
             throw new ProtocolException("unknown exit format " + Integer.toUnsignedString(exitFormat));
+        }
+        if ((flags & (Protocol.HELLO_NO_SYNC_LOG | Protocol.HELLO_LOG_FILE)) == Protocol.HELLO_NO_SYNC_LOG) {
+            throw new ProtocolException("JSHIM_HELLO_NO_SYNC_LOG without JSHIM_HELLO_LOG_FILE");
         }
         boolean attach = (flags & Protocol.HELLO_ATTACH) != 0;
         if (attach ? attachFormat != Protocol.ATTACH_SHIMMY && attachFormat != Protocol.ATTACH_CONMON

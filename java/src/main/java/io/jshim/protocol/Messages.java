@@ -15,8 +15,6 @@ public final class Messages {
     private Messages() {}
 
     private static final int KNOWN_HELLO_FLAGS = Protocol.HELLO_STDIN | Protocol.HELLO_STDIN_ONCE;
-    private static final int KNOWN_HELLO2_FLAGS = KNOWN_HELLO_FLAGS | Protocol.HELLO_LOG_FILE
-            | Protocol.HELLO_ATTACH | Protocol.HELLO_LOG_JOURNALD | Protocol.HELLO_ATTACH_CLIENTS;
     private static final int KNOWN_EXIT_FLAGS = Protocol.EXIT_TIMED_OUT;
     /** Fds of a HELLO without stdin: journal, stdout pipe + spool, stderr pipe + spool. */
     public static final int HELLO_BASE_FDS = 5;

@@ -40,6 +40,8 @@ public final class Protocol {
     public static final int HELLO_LOG_JOURNALD = 1 << 4;
     /** v2: after the strings u32 count + count u32 tokens; the clients' fds last. */
     public static final int HELLO_ATTACH_CLIENTS = 1 << 5;
+    /** v2: conmon's --no-sync-log, no fsync of the log at exit or replacement. */
+    public static final int HELLO_NO_SYNC_LOG = 1 << 6;
 
     public static final int STATE_RUNNING = 0;
     public static final int STATE_EXITED = 1;

@@ -212,6 +212,29 @@ class NativeFdTest {
     }
 
     @Test
+    void startWritebackTakesAFileRangeOnly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String path = dir.resolve("log").toString();
+        int fd = Errno.check(Native.open(path, Native.O_WRONLY | Native.O_CREAT, 0600), "open", path);
+        int[] p = new int[2];
+        Errno.check(Native.pipe(p), "pipe", "writeback");
+        try {
+            ByteBuffer data = ByteBuffer.allocateDirect(2 * 4096);
+            assertEquals(2 * 4096, Native.write(fd, data, 0, 2 * 4096));
+            assertEquals(0, Native.startWriteback(fd, 0, 2 * 4096));
+            assertEquals(0, Native.fsync(fd));
+            assertEquals(-EINVAL, Native.startWriteback(fd, 0, 0));
+            assertEquals(-EINVAL, Native.startWriteback(fd, -4096, 4096));
+            assertEquals(-29 /* ESPIPE */, Native.startWriteback(p[1], 0, 4096));
+            assertEquals(2 * 4096, Native.fstatSize(fd));
+        } finally {
+            Native.close(p[0]);
+            Native.close(p[1]);
+            Native.close(fd);
+        }
+    }
+
+    @Test
     void sharedMappingIsVisibleThroughTheFd() throws Exception {
         int fd = Errno.check(Native.memfdCreate("journal"), "memfd_create", "journal");
         long addr = 0;

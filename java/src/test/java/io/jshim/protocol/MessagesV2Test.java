@@ -93,6 +93,9 @@ class MessagesV2Test {
                 "c1"));
         assertEquals(6, stdinAttach.stdinFd());
         assertEquals(7, stdinAttach.attachFd());
+        Hello noSync = decode(hello(Protocol.HELLO_LOG_FILE | Protocol.HELLO_NO_SYNC_LOG, 0, 7, "l", "c1"));
+        assertTrue(noSync.hasFlag(Protocol.HELLO_NO_SYNC_LOG), "--no-sync-log carries no fd");
+        assertEquals(6, noSync.logDirFd());
     }
 
     @Test
@@ -130,6 +133,8 @@ class MessagesV2Test {
     @Test
     void unknownFlagsStateAndFormatsAreRejected() {
         rejected(hello(1 << 5, 0, 6, "", "c1"), "unknown HELLO flag");
+        rejected(hello(1 << 7, 0, 6, "", "c1"), "unknown HELLO flag");
+        rejected(hello(Protocol.HELLO_NO_SYNC_LOG, 0, 6, "", "c1"), "--no-sync-log without a log file");
         Hello state = Hello.v2(0, 2, 42, 43, 0, 0, 0, 7, 0, 1, 1, 0, 6, "c1", "", null, b("e"), "");
         rejected(state, "state 2");
         Hello exitFlags = Hello.v2(0, 1, 42, 43, 0, 2, 0, 7, 0, 1, 1, 0, 6, "c1", "", null, b("e"), "");
