@@ -54,7 +54,7 @@ public final class Bench {
         c.memoryNs = java.util.Arrays.stream(a.getOrDefault("memory-ns", c.quick ? "1,10" : "1,10,100,200").split(","))
             .mapToInt(Integer::parseInt).toArray();
         c.scaleCount = Integer.parseInt(a.getOrDefault("scale-count", c.quick ? "24" : "200"));
-        c.logWarmups = Integer.parseInt(a.getOrDefault("log-warmups", "1"));
+        c.logWarmups = Integer.parseInt(a.getOrDefault("log-warmups", "2"));
         c.scaleIdleS = Integer.parseInt(a.getOrDefault("scale-idle", c.quick ? "5" : "30"));
         c.clkTck = Double.parseDouble(a.getOrDefault("clk-tck", "100"));
         c.phases = Arrays.asList(a.getOrDefault("phases", "create,memory,log,scale").split(","));

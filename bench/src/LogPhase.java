@@ -9,7 +9,9 @@ import java.util.List;
 /**
  * Benchmark 3: log throughput. The container `cat`s a payload file (bind-mounted read-only at
  * /run) to its stdout; the time runs from `runc start` to the exit file. The pipe-to-file limit
- * runs the same generator on the host: `busybox cat payload | busybox cat > file`.
+ * runs the same generator on the host: `busybox cat payload | busybox cat > file`; the limit for
+ * a shim that fsyncs its log before the exit file (conmon does, unless --no-sync-log) adds an
+ * fsync of the file (`sync FILE`) to that.
  * A file, not `yes | head`: busybox's `yes | head -c` makes only ~140 MiB/s here, slower than
  * the shims being measured, while `cat` of a cached file into a pipe makes over 1 GiB/s.
  */
@@ -48,11 +50,12 @@ final class LogPhase {
         // are dropped (C2 compiles the pump some 10 s into a fresh daemon's first stream)
         for (int run = 1 - c.logWarmups; run <= c.runs; run++)
             for (String payload : List.of("lines", "oneline"))
-                for (String v : List.of("pipe", "conmon", "jshim", "jshim-k8s")) {
+                for (String v : List.of("pipe", "pipe-sync", "conmon", "jshim", "jshim-k8s", "jshim-k8s-nosync")) {
                     if (!ph.usable("log", v)) continue;
-                    if (v.equals("pipe")) pipe(run, payload);
+                    if (v.startsWith("pipe")) pipe(run, payload, v.equals("pipe-sync"));
                     else shim(run, payload, v.equals("conmon") ? Shim.Kind.CONMON
-                        : v.equals("jshim") ? Shim.Kind.JSHIM : Shim.Kind.JSHIM_K8S);
+                        : v.equals("jshim") ? Shim.Kind.JSHIM
+                        : v.equals("jshim-k8s") ? Shim.Kind.JSHIM_K8S : Shim.Kind.JSHIM_K8S_NOSYNC);
                 }
     }
 
@@ -66,28 +69,30 @@ final class LogPhase {
         System.err.printf("bench: log run %d (<= 0: warm-up) %s %s: %.1f MiB/s%n", run, payload, v, mib / seconds);
     }
 
-    private void pipe(int run, String payload) {
+    private void pipe(int run, String payload, boolean sync) {
+        String v = sync ? "pipe-sync" : "pipe";
         Path out = c.work.resolve("logs").resolve("pipe.out");
         String bb = c.rootfs.resolve("bin/busybox") + " ";
-        String sh = bb + "cat " + c.payloadDir.resolve(payload) + " | " + bb + "cat > " + out;
+        String sh = bb + "cat " + c.payloadDir.resolve(payload) + " | " + bb + "cat > " + out
+            + (sync ? " && " + bb + "sync " + out : "");
         Host.Out o = Host.run(List.of(c.spawn, "run", "-T", "600", "--", c.rootfs.resolve("bin/busybox").toString(),
                                       "sh", "-c", sh), null, null);
         String[] f = o.text().split(" ", 4);
         long size = out.toFile().length();
         boolean ok = o.code() == 0 && f.length >= 3 && f[2].equals("0") && size == c.payloadBytes;
-        ph.outcome("log", "pipe", ok, "pipe-to-file: " + o.text() + ", " + size + " bytes written");
-        if (ok) record("pipe", payload, run, Long.parseLong(f[1]) / 1e6);
+        ph.outcome("log", v, ok, "pipe-to-file: " + o.text() + ", " + size + " bytes written");
+        if (ok) record(v, payload, run, Long.parseLong(f[1]) / 1e6);
         out.toFile().delete();
     }
 
     private void shim(int run, String payload, Shim.Kind kind) {
-        String v = kind == Shim.Kind.JSHIM_K8S ? "jshim-k8s" : kind.name().toLowerCase();
+        String v = kind.name().toLowerCase().replace('_', '-');
         Shim.Created cr = s.create(kind, List.of("cat", "/run/" + payload));
         if (!cr.ok()) {
             ph.outcome("log", v, false, "create: " + cr.error());
             return;
         }
-        int d = kind == Shim.Kind.JSHIM || kind == Shim.Kind.JSHIM_K8S ? s.jshimdPid() : -1;
+        int d = kind != Shim.Kind.CONMON ? s.jshimdPid() : -1;
         long d0 = d > 0 ? Host.cpuTicks(d) : -1;
         long t0 = System.nanoTime();
         int code = s.start(cr);

@@ -11,8 +11,11 @@ import java.util.regex.Pattern;
 
 /** Creating and removing one container with bare runc, conmon or jshim, the way their users do. */
 final class Shim {
-    /** JSHIM: conman's argv, shimmy's log format; JSHIM_K8S: podman's (conmon's) argv, k8s-file. */
-    enum Kind { RUNC, CONMON, JSHIM, JSHIM_K8S }
+    /**
+     * JSHIM: conman's argv, shimmy's log format; JSHIM_K8S: podman's (conmon's) argv, k8s-file;
+     * JSHIM_K8S_NOSYNC: the same with --no-sync-log (no fsync of the log before the exit file).
+     */
+    enum Kind { RUNC, CONMON, JSHIM, JSHIM_K8S, JSHIM_K8S_NOSYNC }
 
     /** One created (or failed) container. shimPid is the long-lived monitor; -1 for bare runc. */
     record Created(Kind kind, String id, boolean ok, long reportUs, long exitUs, int shimPid,
@@ -79,11 +82,11 @@ final class Shim {
         switch (kind) {
             case RUNC -> cmd.addAll(List.of("--", c.runc, "--root", c.runcRoot.toString(), "create",
                                             "--bundle", b.toString(), "--pid-file", b.resolve("pidfile").toString(), id));
-            case CONMON, JSHIM_K8S -> {
+            case CONMON, JSHIM_K8S, JSHIM_K8S_NOSYNC -> {
                 // podman 4.3.1's create argv minus the exit command (conmon-protocol.md 1.2, 1.5)
                 env.put("_OCI_SYNCPIPE", "3");
                 env.put("_OCI_STARTPIPE", "4");
-                if (kind == Kind.JSHIM_K8S) {
+                if (kind != Kind.CONMON) {
                     env.put("JSHIMD", c.jshimd);
                     env.put("JSHIM_SOCKET", c.jshimdSocket.toString());
                 }
@@ -95,6 +98,7 @@ final class Shim {
                     "--runtime-arg", "--log-format=json", "--runtime-arg", "--log",
                     "--runtime-arg=" + b.resolve("oci-log"),
                     "--conmon-pidfile", b.resolve("conmon.pid").toString()));
+                if (kind == Kind.JSHIM_K8S_NOSYNC) cmd.add("--no-sync-log");
             }
             case JSHIM -> {
                 // conman's argv (shimmy-contract 2.2) plus the private daemon socket
@@ -118,7 +122,7 @@ final class Shim {
         int shimPid = -1, ctrPid = -1;
         switch (kind) {
             case RUNC -> ctrPid = code == 0 ? Host.readPid(b.resolve("pidfile")) : -1;
-            case CONMON, JSHIM_K8S -> {
+            case CONMON, JSHIM_K8S, JSHIM_K8S_NOSYNC -> {
                 Matcher m = CONMON_PID.matcher(report);
                 ctrPid = m.find() ? Integer.parseInt(m.group(1)) : -1;
                 shimPid = Host.readPid(b.resolve("conmon.pid"));
