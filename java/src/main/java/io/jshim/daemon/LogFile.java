@@ -37,7 +37,8 @@ final class LogFile {
      * Writeback of the log's pages is started (not waited for) every this many bytes written,
      * so the fsync before the exit file (and before a replacement) finds at most this much
      * not yet on its way to the disk: without it, a container that wrote 400 MiB waited
-     * 230-400 ms for that fsync here, longer than the output itself took.
+     * 230-400 ms for that fsync here, longer than the output itself took. Not with
+     * --no-sync-log, which has no such fsync.
      */
     static final long WRITEBACK_EVERY = 4 << 20;
 
@@ -51,6 +52,8 @@ final class LogFile {
     private long sinceOpen;
     /** Writeback was started for [0, writebackFrom) (page aligned, at most size). */
     private long writebackFrom;
+    /** sync_file_range failed here (a file system without it): not tried again for this file. */
+    private boolean noWriteback;
     /** --log-global-size-max: no record is written once {@link #total} reached it; 0 = no cap. */
     private long totalMax;
     /** Bytes written over the container's life, replacements included (a resumed daemon: the committed size). */
@@ -229,7 +232,7 @@ final class LogFile {
         }
         records.clear();
         records.shrinkIfEmpty(1 << 20);
-        if (size - writebackFrom >= WRITEBACK_EVERY) {
+        if (size - writebackFrom >= WRITEBACK_EVERY && syncs && !noWriteback) {
             startWriteback();
         }
     }
@@ -242,8 +245,9 @@ final class LogFile {
         long to = size & ~4095L;
         if (to > writebackFrom && fd >= 0) {
             int r = Native.startWriteback(fd, writebackFrom, to - writebackFrom);
-            if (r < 0 && !broken) {
-                Daemon.LOG.debug("log {}: sync_file_range: {}", path, Native.strerror(-r));
+            if (r < 0) {
+                Daemon.LOG.debug("log {}: sync_file_range: {}; no early writeback for it", path, Native.strerror(-r));
+                noWriteback = true;
             }
         }
         writebackFrom = to;
@@ -313,6 +317,7 @@ final class LogFile {
         size = 0;
         sinceOpen = 0;
         writebackFrom = 0;
+        noWriteback = false;
         Daemon.LOG.info("log {}: replaced by an empty file", path);
     }
 
