@@ -45,6 +45,7 @@ void jshim_link_begin(struct jshim_link *l)
 	l->lock_busy = false;
 	l->backoff_ms = 10;
 	l->next_try = now;
+	l->begun_at = now;
 	l->deadline = now + l->cfg->daemon_timeout_ms;
 }
 
@@ -366,11 +367,32 @@ bool jshim_daemon_died(pid_t pid)
 }
 
 
+/* A daemon being started (by this launcher, or by the holder of the start lock) listens
+ * within about 0.3 s: for the first JSHIM_LINK_STARTING_MS of an episode the retries come
+ * every JSHIM_LINK_STARTING_RETRY_MS, so the first READY follows closely (with the backoff
+ * alone it came up to 250 ms late); a daemon slower than that, or one that died, gets the
+ * backoff. */
+#define JSHIM_LINK_STARTING_RETRY_MS 20
+#define JSHIM_LINK_STARTING_MS 2000
+
+static bool daemon_starting(const struct jshim_link *l)
+{
+	if (l->lock_busy)
+		return true;
+	if (!l->spawned || l->daemon_pid < 0)
+		return false;
+	return l->daemon_pid == 0 || !jshim_daemon_died(l->daemon_pid);
+}
+
 static int schedule_retry(struct jshim_link *l)
 {
 	int64_t now = jshim_now_ms();
-	l->next_try = now + l->backoff_ms;
-	log_debug("no daemon at %s yet; next attempt in %d ms", l->cfg->daemon_socket, l->backoff_ms);
+	int wait = l->backoff_ms;
+	if (wait > JSHIM_LINK_STARTING_RETRY_MS && now - l->begun_at < JSHIM_LINK_STARTING_MS &&
+	    daemon_starting(l))
+		wait = JSHIM_LINK_STARTING_RETRY_MS;
+	l->next_try = now + wait;
+	log_debug("no daemon at %s yet; next attempt in %d ms", l->cfg->daemon_socket, wait);
 	l->backoff_ms = l->backoff_ms * 2 > 250 ? 250 : l->backoff_ms * 2;
 	return -EAGAIN;
 }

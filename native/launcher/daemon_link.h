@@ -18,6 +18,7 @@ struct jshim_link {
 	int64_t spawned_at; /* monotonic ms of the last start */
 	int backoff_ms;   /* next retry delay, 10..250 */
 	int64_t next_try; /* monotonic ms of the next attempt */
+	int64_t begun_at; /* monotonic ms of this episode's start */
 	int64_t deadline; /* end of this episode (lock released then) */
 	bool lock_busy;   /* last attempt found the start lock held: another launcher starts one */
 	int episodes;     /* connect episodes that ended without a daemon (for the log) */

@@ -79,6 +79,7 @@ class DaemonRestartE2eTest extends E2eBase {
         assertTrue(Procs.waitGone(c.containerPid(), 5_000), "the container exits");
         assertTrue(fx.daemons().isEmpty(), "the container exited before a daemon was up: " + fx.daemons());
         assertFalse(Files.exists(c.exitFile), "no exit file before a daemon (fallback is 10 s)");
+        Wait.sleep(200); // held for at least 0.3 s in all
         Files.delete(hold); // the daemon may start now
         ExitFile e = c.awaitExitFile(20_000);
         assertEquals(3, e.exitCode, e.raw);
@@ -92,6 +93,10 @@ class DaemonRestartE2eTest extends E2eBase {
         String log = String.join("\n", RestartSupport.launcherLines(fx, launcher));
         assertTrue(log.contains("before the daemon is READY (daemon starting)"), log);
         assertTrue(log.contains("after the early report"), "the daemon served it later:\n" + log);
+        // while the daemon it started is starting, the launcher retries every 20 ms (the
+        // backoff alone goes 10, 20, 40, ... 250 ms, and READY came up to 250 ms late)
+        long fast = log.lines().filter(l -> l.contains("next attempt in 20 ms")).count();
+        assertTrue(fast >= 5, "retries every 20 ms while the daemon starts: " + fast + "\n" + log);
         assertTrue(log.contains("DONE: the daemon wrote the exit file"), log);
         assertFalse(log.contains("fallback:"), "the daemon wrote the exit file, not the fallback:\n" + log);
     }
