@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "daemon_spawn.h"
 
 struct jshim_link {
 	const struct jshim_config *cfg;
@@ -43,9 +44,6 @@ bool jshim_link_starting(const struct jshim_link *l);
  * answering (killed while starting). A jshimd that cannot start at all is thus retried twice
  * per JSHIM_DAEMON_TIMEOUT, never in a loop. */
 #define JSHIM_SPAWNS_PER_EPISODE 2
-/* True when a daemon this launcher started has exited (gone, or a zombie nobody reaped), or
- * could not be started (pid -1); false for 0 (unknown: systemd starts it). */
-bool jshim_daemon_died(pid_t pid);
 
 /* A daemon this launcher started counts as starting (not "exited at once": /bin/false, no
  * java, a JVM flag it rejects) once it has lived JSHIM_DAEMON_VIABLE_MS and used
