@@ -178,13 +178,11 @@ static int take_start_lock(struct jshim_link *l, const char *dir)
 #define JSHIM_LINK_STARTING_RETRY_MS 20
 #define JSHIM_LINK_STARTING_MS 2000
 
-static bool daemon_starting(const struct jshim_link *l)
+/* A daemon is on its way: ours and alive (or systemd's), or the start-lock holder's. */
+static bool daemon_starting(const struct jshim_link *l, int64_t now)
 {
-	if (l->lock_busy)
-		return true;
-	if (!l->spawned || l->daemon_pid < 0)
-		return false;
-	return l->daemon_pid == 0 || !jshim_daemon_died(l->daemon_pid);
+	enum jshim_daemon_outlook o = jshim_link_outlook(l, now);
+	return o == JSHIM_DAEMON_YOUNG || o == JSHIM_DAEMON_STARTING || o == JSHIM_DAEMON_OTHERS;
 }
 
 static int schedule_retry(struct jshim_link *l)
@@ -192,7 +190,7 @@ static int schedule_retry(struct jshim_link *l)
 	int64_t now = jshim_now_ms();
 	int wait = l->backoff_ms;
 	if (wait > JSHIM_LINK_STARTING_RETRY_MS && now - l->begun_at < JSHIM_LINK_STARTING_MS &&
-	    daemon_starting(l))
+	    daemon_starting(l, now))
 		wait = JSHIM_LINK_STARTING_RETRY_MS;
 	l->next_try = now + wait;
 	log_debug("no daemon at %s yet; next attempt in %d ms", l->cfg->daemon_socket, wait);

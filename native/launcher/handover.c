@@ -295,7 +295,6 @@ static int fallback(struct jshim_mon *m)
 	return SERVE_DONE + exit_code(m);
 }
 
-static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 /*
  * When the launcher writes the exit file itself. The clock starts once, at the first moment
@@ -330,7 +329,7 @@ static int64_t fallback_due(struct jshim_mon *m, int64_t now)
 	if (now < soft)
 		return soft;
 	if (now < hard && jshim_link_starting(&m->link))
-		return min64(hard, now + 100); /* look again soon: the daemon may be up */
+		return jshim_min64(hard, now + 100); /* look again soon: the daemon may be up */
 	return now;
 }
 
@@ -384,20 +383,20 @@ static int serve(struct jshim_mon *m)
 		if (m->link.fd >= 0 && !m->hello_sent)
 			send_hello(m);
 		if (m->link.fd < 0)
-			wake = min64(wake, m->link.next_try);
+			wake = jshim_min64(wake, m->link.next_try);
 		if (m->state == JSHIM_ST_HANDING_OVER) {
 			int64_t until;
 			int r = handing_over(m, now, &until);
 			if (r >= SERVE_DONE)
 				return r - SERVE_DONE;
 			if (m->state == JSHIM_ST_HANDING_OVER)
-				wake = min64(wake, until);
+				wake = jshim_min64(wake, until);
 		}
 		if (m->timeout_at > 0 && !m->reaped) {
 			if (now >= m->timeout_at)
 				jshim_conmon_timeout(m);
 			else
-				wake = min64(wake, m->timeout_at);
+				wake = jshim_min64(wake, m->timeout_at);
 		}
 		if (m->reaped && m->state == JSHIM_ST_EXITED) {
 			int64_t due = fallback_due(m, now);
@@ -407,14 +406,14 @@ static int serve(struct jshim_mon *m)
 					return r - SERVE_DONE;
 				due = now + 200; /* a READY daemon holds the claim: look again soon */
 			}
-			wake = min64(wake, due);
+			wake = jshim_min64(wake, due);
 		}
 		struct pollfd pfd[4 + JSHIM_TTY_NPOLL] = { { m->sfd, POLLIN, 0 },
 							   { m->ctl_open ? m->ctl.ctl_r : -1, POLLIN, 0 },
 							   { m->link.fd, POLLIN, 0 },
 							   { m->notify.fd, POLLIN, 0 } };
 		jshim_tty_poll(m, pfd + 4);
-		int timeout = wake == INT64_MAX ? -1 : wake > now ? (int)min64(wake - now, INT_MAX) : 0;
+		int timeout = wake == INT64_MAX ? -1 : wake > now ? (int)jshim_min64(wake - now, INT_MAX) : 0;
 		if (poll(pfd, 4 + JSHIM_TTY_NPOLL, timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			return 1;

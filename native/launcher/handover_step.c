@@ -5,9 +5,6 @@
 
 #include <stdbool.h>
 
-static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
-static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
-
 enum jshim_ho_step jshim_handover_step(const struct jshim_ho_view *v, int64_t *until)
 {
 	*until = v->deadline;
@@ -25,10 +22,11 @@ enum jshim_ho_step jshim_handover_step(const struct jshim_ho_view *v, int64_t *u
 		if (v->hello_at > 0 && v->now >= v->hello_at + JSHIM_READY_GRACE_MS)
 			return JSHIM_HO_REPORT_EARLY;
 		if (v->hello_at > 0)
-			*until = min64(v->deadline, v->hello_at + JSHIM_READY_GRACE_MS);
+			*until = jshim_min64(v->deadline, v->hello_at + JSHIM_READY_GRACE_MS);
 		return JSHIM_HO_WAIT;
 	case JSHIM_DAEMON_YOUNG: /* ours, too young to tell from one that exits at once */
-		*until = min64(v->deadline, max64(v->now + JSHIM_DAEMON_LOOK_MS, v->spawned_at + JSHIM_DAEMON_VIABLE_MS));
+		*until = jshim_min64(v->deadline, jshim_max64(v->now + JSHIM_DAEMON_LOOK_MS,
+								 v->spawned_at + JSHIM_DAEMON_VIABLE_MS));
 		return JSHIM_HO_WAIT;
 	default:
 		/* CONNECTED: a running daemon, READY in a few ms (as before: wait for it, so a

@@ -17,6 +17,8 @@ int jshim_write_all(int fd, const void *buf, size_t len);
 /* "2024-02-02T10:11:12.123456789+00:00" in local time. 0 or -ENOSPC/-errno. */
 int jshim_rfc3339(char *buf, size_t len, const struct timespec *ts);
 int64_t jshim_now_ms(void); /* CLOCK_MONOTONIC */
+static inline int64_t jshim_min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t jshim_max64(int64_t a, int64_t b) { return a > b ? a : b; }
 /* The directory part of path ("." if none). 0 or -ENAMETOOLONG. */
 int jshim_dirname(const char *path, char *out, size_t len);
 /* Creates dir (one level) with mode if missing. 0 or -errno. */
